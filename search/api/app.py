@@ -1,0 +1,76 @@
+"""The app factory. Nothing heavy happens at import; the lifespan loads model and index."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from search import __version__
+from search.api.routes import router
+from search.config import Settings
+from search.embed import Embedder, load_embedder
+from search.errors import SearchError
+from search.index import ensure_index
+from search.retrieve import Searcher
+
+log = logging.getLogger("search.api")
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """Build the service. Tests pass their own settings and a fake embedder."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = embedder or load_embedder(settings.model, settings.batch_size)
+        index = ensure_index(settings.corpus_dir, settings.index_dir, model, log=log.info)
+        app.state.searcher = Searcher(index, model)
+        yield
+        app.state.searcher = None
+
+    app = FastAPI(
+        title="Serious case review search",
+        version=__version__,
+        description="Semantic search and cited answers over serious case review research.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _field(loc: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "body")]
+    return ".".join(parts) or "request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as JSON with a one-line `detail`; never a traceback."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            if err.get("type") == "missing":
+                msg = "is required"
+            elif err.get("type") == "extra_forbidden":
+                msg = "is not a known field"
+            errors.append({"field": _field(err.get("loc", ())), "message": msg})
+        detail = "; ".join(f"{e['field']} {e['message']}" for e in errors) or "invalid request"
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(SearchError)
+    async def known(_: Request, exc: SearchError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "errors": []}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "internal error", "errors": []}, status_code=500)

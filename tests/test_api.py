@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search.api import create_app
+from search.config import Settings
+from tests.fakes import FakeEmbedder
+
+RESULT_FIELDS = {"id", "text", "score", "section", "kind", "document", "title", "start", "end"}
+
+
+def test_search_get_contract(client: TestClient) -> None:
+    r = client.get("/search", params={"q": "domestic abuse", "k": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == "domestic abuse"
+    assert len(body["results"]) == 3
+    assert all(set(res) == RESULT_FIELDS for res in body["results"])
+    scores = [res["score"] for res in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert body["results"][0]["text"].startswith("Domestic abuse: 164 (59%)")
+
+
+def test_search_post_matches_get(client: TestClient) -> None:
+    got = client.get("/search", params={"q": "fathers alienated", "k": 4}).json()
+    posted = client.post("/search", json={"q": "fathers alienated", "k": 4}).json()
+    assert got == posted
+
+
+def test_default_k_is_five(client: TestClient) -> None:
+    assert len(client.get("/search", params={"q": "neglect"}).json()["results"]) == 5
+
+
+def test_filters(client: TestClient) -> None:
+    r = client.get("/search", params={"q": "schools", "kind": "learning", "k": 50}).json()
+    assert r["results"] and {x["kind"] for x in r["results"]} == {"learning"}
+    r = client.get("/search", params={"q": "schools", "section": "vulnerable adolescents", "k": 50})
+    results = r.json()["results"]
+    assert len(results) == 14 and {x["section"] for x in results} == {"Vulnerable Adolescents"}
+    r = client.post("/search", json={"q": "x", "section": "Neglect", "kind": "theme", "k": 50})
+    assert {(x["section"], x["kind"]) for x in r.json()["results"]} == {("Neglect", "theme")}
+    assert len(r.json()["results"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({}, "q is required"),
+        ({"q": ""}, "q must not be empty"),
+        ({"q": "   \t "}, "q must not be empty"),
+        ({"q": "a" * 1001}, "at most 1000 characters"),
+        ({"q": "ok", "k": 0}, "k"),
+        ({"q": "ok", "k": 51}, "k"),
+        ({"q": "ok", "k": "many"}, "k"),
+        ({"q": "ok", "kind": "poem"}, "valid kinds: summary, theme, learning, finding, statistic"),
+        ({"q": "ok", "section": "Nowhere"}, "valid sections:"),
+    ],
+)
+def test_validation(client: TestClient, params: dict[str, object], needle: str) -> None:
+    for r in (client.get("/search", params=params), client.post("/search", json=params)):
+        assert r.status_code == 422, r.text
+        body = r.json()
+        assert needle in body["detail"]
+        assert "Traceback" not in r.text
+
+
+def test_unknown_section_lists_real_ones(client: TestClient) -> None:
+    detail = client.get("/search", params={"q": "x", "section": "Nowhere"}).json()["detail"]
+    assert "Neglect" in detail and "Vulnerable Adolescents" in detail
+
+
+def test_post_rejects_malformed_json(client: TestClient) -> None:
+    r = client.post("/search", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"]
+    r = client.post("/search", json={"q": "x", "colour": "red"})
+    assert r.status_code == 422 and "colour is not a known field" in r.json()["detail"]
+
+
+def test_query_of_exactly_1000_chars_is_fine(client: TestClient) -> None:
+    assert client.get("/search", params={"q": "a" * 1000}).status_code == 200
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["passages"] == 59
+    assert body["model"] == "fake-hash" and body["dimension"] == 256
+    assert len(body["corpus_hash"]) == 64 and body["built_at"]
+
+
+def test_openapi_docs(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/search"])
+
+
+def test_service_builds_missing_index_and_survives_stale(settings: Settings) -> None:
+    fake = FakeEmbedder()
+    assert not settings.index_dir.exists()
+    with TestClient(create_app(settings, embedder=fake)) as c:
+        assert c.get("/health").json()["passages"] == 59
+    (settings.corpus_dir / "more.md").write_text("More Title\n\nOne more paragraph.\n")
+    with TestClient(create_app(settings, embedder=fake)) as c:
+        assert c.get("/health").json()["passages"] == 60
+
+
+def test_service_refuses_index_of_other_model(settings: Settings, tmp_path: Path) -> None:
+    with TestClient(create_app(settings, embedder=FakeEmbedder())):
+        pass
+    # Same model name, other dimension: the service must not serve wrong vectors.
+    with pytest.raises(Exception, match="dimension"):
+        with TestClient(create_app(settings, embedder=FakeEmbedder(dimension=32))):
+            pass
+
+
+def test_unexpected_error_is_json_not_traceback(settings: Settings) -> None:
+    class Exploding(FakeEmbedder):
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            if texts and texts[0] == "boom":
+                raise RuntimeError("secret internals")
+            return super().embed(texts)
+
+    with TestClient(create_app(settings, embedder=Exploding()), raise_server_exceptions=False) as c:
+        r = c.get("/search", params={"q": "boom"})
+    assert r.status_code == 500
+    assert r.json() == {"detail": "internal error", "errors": []}
+    assert "secret" not in r.text

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
+from search.index import (
+    build_index,
+    corpus_hash,
+    ensure_index,
+    index_is_current,
+    load_index,
+    read_corpus,
+)
+from tests.fakes import FakeEmbedder
+
+
+def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    index_dir = tmp_path / "idx"
+    manifest = build_index(corpus_dir, index_dir, fake)
+    assert sorted(p.name for p in index_dir.iterdir()) == [
+        "index.faiss",
+        "manifest.json",
+        "passages.jsonl",
+    ]
+    data = json.loads((index_dir / "manifest.json").read_text())
+    assert data["model"] == "fake-hash" and data["dimension"] == 256
+    assert data["passage_count"] == manifest.passage_count == 59
+    assert data["corpus_hash"] == corpus_hash(corpus_dir)
+    loaded = load_index(index_dir, "fake-hash", 256)
+    assert loaded.manifest == manifest
+    assert loaded.faiss_index.ntotal == len(loaded.passages) == 59
+    # Stored vectors are the embedder's, normalised: exact search finds each passage itself.
+    vec = loaded.faiss_index.reconstruct(0)
+    assert np.isclose(np.linalg.norm(vec), 1.0, atol=1e-5)
+    lines = (index_dir / "passages.jsonl").read_text().splitlines()
+    assert set(json.loads(lines[0])) == {
+        "id",
+        "document",
+        "title",
+        "section",
+        "kind",
+        "text",
+        "start",
+        "end",
+    }
+
+
+def test_load_refuses_mismatch(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    with pytest.raises(IndexMismatch, match="built with model 'fake-hash'.*'other'"):
+        load_index(tmp_path / "idx", "other", 256)
+    with pytest.raises(IndexMismatch, match="dimension 256.*gives 384"):
+        load_index(tmp_path / "idx", "fake-hash", 384)
+
+
+def test_missing_and_corrupt(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> None:
+    with pytest.raises(IndexNotFound, match="no index"):
+        load_index(tmp_path / "nothing")
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    faiss_file = tmp_path / "idx" / "index.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(IndexCorrupt, match="index.faiss"):
+        load_index(tmp_path / "idx")
+    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="manifest"):
+        load_index(tmp_path / "idx")
+
+
+def test_failed_build_keeps_previous_index(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "idx"
+    first = build_index(corpus_dir, index_dir, fake)
+    (corpus_dir / "extra.md").write_text("Extra Title\n\nA new paragraph about apples.\n")
+
+    def broken(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", broken)
+    with pytest.raises(OSError, match="disk full"):
+        build_index(corpus_dir, index_dir, fake)
+    assert load_index(index_dir).manifest == first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_crash_between_renames_recovers(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    index_dir = tmp_path / "idx"
+    first = build_index(corpus_dir, index_dir, fake)
+    index_dir.rename(tmp_path / ".idx.previous")  # as if killed right after the first rename
+    assert load_index(index_dir).manifest == first
+
+
+def test_ensure_index_rebuilds_when_corpus_changes(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    index_dir = tmp_path / "idx"
+    first = ensure_index(corpus_dir, index_dir, fake)
+    calls = fake.calls
+    again = ensure_index(corpus_dir, index_dir, fake)
+    assert fake.calls == calls and again.manifest == first.manifest  # nothing rebuilt
+    (corpus_dir / "extra.md").write_text("Extra Title\n\nA new paragraph about apples.\n")
+    assert not index_is_current(index_dir, corpus_dir, fake.name)
+    third = ensure_index(corpus_dir, index_dir, fake)
+    assert third.manifest.passage_count == first.manifest.passage_count + 1
+    assert index_is_current(index_dir, corpus_dir, fake.name)
+
+
+def test_bad_corpus_is_refused_with_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    with pytest.raises(CorpusError, match="holds no"):
+        read_corpus(folder)
+    (folder / "empty.md").write_text("  \n")
+    with pytest.raises(CorpusError, match=r"empty\.md: the file is empty"):
+        read_corpus(folder)
+    (folder / "empty.md").write_bytes(b"Title\n\n\xff\xfe bad bytes")
+    with pytest.raises(CorpusError, match=r"empty\.md: not UTF-8"):
+        read_corpus(folder)
+    with pytest.raises(CorpusError, match="does not exist"):
+        read_corpus(tmp_path / "missing")
