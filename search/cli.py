@@ -83,9 +83,14 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     from search.index import build_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size)
+    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
     manifest = build_index(
-        settings.corpus_dir, settings.index_dir, embedder, log=_say, progress=_progress("embedding")
+        settings.corpus_dir,
+        settings.index_dir,
+        embedder,
+        log=_say,
+        progress=_progress("embedding"),
+        hnsw_threshold=settings.hnsw_threshold,
     )
     click.echo(
         f"built {manifest.passage_count} passages in {manifest.build_seconds:.2f} s "
@@ -117,14 +122,14 @@ def query(
     """
     from dataclasses import asdict
 
-    from search.embed import load_embedder
     from search.index import load_index
     from search.retrieve import Searcher
+    from search.serving import query_embedder
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
     settings = _settings(index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size)
+    embedder = query_embedder(settings)
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
     hits = Searcher(index, embedder).search(question, k=k, section=section, kind=kind)
     if as_json:
@@ -151,23 +156,23 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """
     import uvicorn
 
-    from search.embed import load_embedder
-    from search.index import ensure_index
+    from search.index import read_manifest
+    from search.serving import prepare_index
 
     settings = _settings(host=host, port=port)
-    # Build once here, so several workers do not race to build the same index.
-    embedder = load_embedder(settings.model, settings.batch_size)
-    ensure_index(
-        settings.corpus_dir, settings.index_dir, embedder, log=_say, progress=_progress("embedding")
-    )
+    # Build once here, so several workers do not race to build the same index. When the
+    # index is current this loads no model: the workers load the ONNX export themselves.
+    builder = prepare_index(settings, say=_say, progress=_progress("embedding"))
     _say(f"serving on http://{settings.host}:{settings.port} (docs at /docs)")
     if workers == 1:
         from search.api import create_app
 
-        uvicorn.run(create_app(settings, embedder), host=settings.host, port=settings.port)
+        # The builder serves queries only for an index without an ONNX export.
+        reuse = builder if read_manifest(settings.index_dir).query_model is None else None
+        uvicorn.run(create_app(settings, reuse), host=settings.host, port=settings.port)
     else:
         # Each worker process loads its own model; settings reach them through SEARCH_*.
-        del embedder
+        del builder
         uvicorn.run(
             "search.api:create_app",
             factory=True,

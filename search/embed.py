@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from search.config import DEFAULT_MODEL
 from search.errors import SearchError
+
+if TYPE_CHECKING:
+    from search.onnx_embed import QueryModel
 
 
 class Embedder(Protocol):
@@ -20,6 +23,19 @@ class Embedder(Protocol):
     dimension: int
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class QueryModelExporter(Protocol):
+    """An embedder that can leave a faster, torch-free copy of itself in an index folder."""
+
+    def export_query_model(
+        self,
+        index_dir: Path,
+        texts: Sequence[str],
+        previous: tuple[Path, QueryModel] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> QueryModel | None: ...
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -50,7 +66,9 @@ def resolve_model_path(model: str) -> Path:
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or another local model) through sentence-transformers, on the CPU."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str = DEFAULT_MODEL, batch_size: int = 32, export_onnx: bool = True
+    ) -> None:
         # Weights come from a local folder; never let the library reach for a model hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -58,8 +76,10 @@ class SentenceTransformerEmbedder:
 
         path = resolve_model_path(model)
         self._model: Any = SentenceTransformer(str(path), device="cpu")
+        self.path = path
         self.name = model_name(model)
         self.batch_size = batch_size
+        self.export_onnx = export_onnx
         # Renamed in sentence-transformers 5; either spelling works.
         get_dim = getattr(self._model, "get_embedding_dimension", None)
         dim = get_dim() if get_dim else self._model.get_sentence_embedding_dimension()
@@ -75,11 +95,32 @@ class SentenceTransformerEmbedder:
         )
         return normalise(vectors)
 
+    def export_query_model(
+        self,
+        index_dir: Path,
+        texts: Sequence[str],
+        previous: tuple[Path, QueryModel] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> QueryModel | None:
+        """Write this model as ONNX into index_dir for torch-free queries (None: not done)."""
+        if not self.export_onnx:
+            return None
+        from search.onnx_export import NotExportable, export_query_model, probe_texts
+
+        try:
+            return export_query_model(
+                self._model, self.path, self.name, index_dir, probe_texts(texts), previous, log
+            )
+        except NotExportable as exc:
+            if log:
+                log(f"no ONNX export ({exc}); queries will use sentence-transformers")
+            return None
+
 
 def model_name(model: str) -> str:
     """The name recorded in the manifest: the package or the folder's name."""
     return "all-MiniLM-L6-v2" if model == DEFAULT_MODEL else Path(model).name
 
 
-def load_embedder(model: str, batch_size: int = 32) -> Embedder:
-    return SentenceTransformerEmbedder(model, batch_size)
+def load_embedder(model: str, batch_size: int = 32, export_onnx: bool = True) -> Embedder:
+    return SentenceTransformerEmbedder(model, batch_size, export_onnx)

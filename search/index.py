@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,8 +22,10 @@ import numpy as np
 
 from search import __version__
 from search.chunk import Passage, chunk_document, slugify
-from search.embed import Embedder
+from search.embed import Embedder, QueryModelExporter
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
+from search.onnx_embed import QueryModel
+from search.vectors import HNSW_THRESHOLD, kind_of, make_index
 
 SCHEMA_VERSION = 1
 CORPUS_SUFFIXES = (".md", ".markdown", ".txt")
@@ -43,6 +45,8 @@ class Manifest:
     corpus_hash: str
     built_at: str
     build_seconds: float
+    index_type: str = "flat"  # "flat" (exact) or "hnsw" (approximate), by passage count
+    query_model: QueryModel | None = None  # the torch-free query model in the folder, if any
 
 
 @dataclass(frozen=True)
@@ -137,22 +141,27 @@ def build_index(
     embedder: Embedder,
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    hnsw_threshold: int = HNSW_THRESHOLD,
 ) -> Manifest:
-    """Chunk, embed and write a complete index folder, replacing index_dir atomically."""
+    """Chunk, embed and write a complete index folder, replacing index_dir atomically.
+
+    An embedder that can export a query model (sentence-transformers to ONNX) writes it
+    into the folder too, so serving needs no torch.
+    """
     began = time.perf_counter()
     say = log or (lambda _msg: None)
     digest = corpus_hash(corpus_dir)
     docs = read_corpus(corpus_dir)
     passages = passages_of(docs)
     say(f"{len(docs)} document(s), {len(passages)} passages; embedding with {embedder.name}")
-    vectors = embed_in_batches(embedder, [embedding_text(p) for p in passages], progress=progress)
+    texts = [embedding_text(p) for p in passages]
+    vectors = embed_in_batches(embedder, texts, progress=progress)
     if vectors.shape != (len(passages), embedder.dimension):
         raise IndexMismatch(
             f"embedder returned shape {vectors.shape}, "
             f"expected {(len(passages), embedder.dimension)}"
         )
-    flat = faiss.IndexFlatIP(embedder.dimension)
-    flat.add(vectors)
+    vector_index = make_index(vectors, hnsw_threshold)
     manifest = Manifest(
         schema_version=SCHEMA_VERSION,
         package_version=__version__,
@@ -162,33 +171,61 @@ def build_index(
         passage_count=len(passages),
         corpus_hash=digest,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        build_seconds=round(time.perf_counter() - began, 3),
+        build_seconds=0.0,
+        index_type=kind_of(vector_index),
     )
-    write_index(index_dir, manifest, passages, flat)
+
+    def finish(folder: Path) -> Manifest:
+        query_model = None
+        if isinstance(embedder, QueryModelExporter):
+            query_model = embedder.export_query_model(
+                folder, texts, previous=_previous_query_model(index_dir), log=say
+            )
+        seconds = round(time.perf_counter() - began, 3)
+        return replace(manifest, build_seconds=seconds, query_model=query_model)
+
+    manifest = write_index(index_dir, manifest, passages, vector_index, finish)
     say(f"index written to {index_dir} in {manifest.build_seconds:.2f} s")
     return manifest
 
 
+def _previous_query_model(index_dir: Path) -> tuple[Path, QueryModel] | None:
+    """The index being replaced and its query model, whose export a rebuild may reuse."""
+    try:
+        old = read_manifest(index_dir)
+    except (IndexNotFound, IndexCorrupt, IndexMismatch):
+        return None
+    return (index_dir, old.query_model) if old.query_model else None
+
+
 def write_index(
-    index_dir: Path, manifest: Manifest, passages: Sequence[Passage], flat: faiss.Index
-) -> None:
+    index_dir: Path,
+    manifest: Manifest,
+    passages: Sequence[Passage],
+    vector_index: faiss.Index,
+    finish: Callable[[Path], Manifest] | None = None,
+) -> Manifest:
+    """Write the folder beside index_dir and swap it in; `finish` may add files first."""
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
     try:
-        faiss.write_index(flat, str(tmp / FAISS_FILE))
+        faiss.write_index(vector_index, str(tmp / FAISS_FILE))
         with open(tmp / PASSAGES, "w", encoding="utf-8") as fh:
             for p in passages:
                 fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        if finish is not None:
+            manifest = finish(tmp)
         # The manifest is written last: a folder without one is never a finished index.
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
-        for name in (FAISS_FILE, PASSAGES, MANIFEST):
-            with open(tmp / name, "rb") as fh:
+        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
         _swap_into_place(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return manifest
 
 
 def _backup_of(index_dir: Path) -> Path:
@@ -222,6 +259,8 @@ def read_manifest(index_dir: Path) -> Manifest:
             f"{SCHEMA_VERSION}; rebuild with: python -m search build"
         )
     try:
+        if data.get("query_model") is not None:
+            data["query_model"] = QueryModel(**data["query_model"])
         return Manifest(**data)
     except TypeError as exc:
         raise IndexCorrupt(f"{path}: manifest fields are wrong ({exc})") from exc
@@ -280,10 +319,11 @@ def ensure_index(
     embedder: Embedder,
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    hnsw_threshold: int = HNSW_THRESHOLD,
 ) -> LoadedIndex:
     """Load the index, building it first when it is missing or the corpus has changed."""
     if not index_is_current(index_dir, corpus_dir, embedder.name):
         if log:
             log(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
-        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        build_index(corpus_dir, index_dir, embedder, log, progress, hnsw_threshold)
     return load_index(index_dir, embedder.name, embedder.dimension)

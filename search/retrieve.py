@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
+from search import vectors
 from search.chunk import KINDS, Passage
 from search.embed import Embedder
 from search.errors import InvalidQuery
@@ -63,19 +63,7 @@ class Searcher:
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """Rows and cosine scores of the k nearest passages among the allowed ones."""
-        flat = self.index.faiss_index
-        if allowed is not None and len(allowed) == 0:
-            return []
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
-        k = min(k, flat.ntotal if allowed is None else len(allowed))
-        if k <= 0:
-            return []
-        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
-        scores, rows = flat.search(query, k, params=params)
-        # FAISS pads short result lists with -1 rows.
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        return vectors.search(self.index.faiss_index, vector, k, allowed)
 
     def search(
         self, query: str, k: int = 5, section: str | None = None, kind: str | None = None

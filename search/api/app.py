@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 from search import __version__
 from search.api.routes import router
 from search.config import Settings
-from search.embed import Embedder, load_embedder
+from search.embed import Embedder
 from search.errors import SearchError
-from search.index import ensure_index
 from search.retrieve import Searcher
+from search.serving import open_for_queries
 
 log = logging.getLogger("search.api")
 
@@ -27,8 +27,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        model = embedder or load_embedder(settings.model, settings.batch_size)
-        index = ensure_index(settings.corpus_dir, settings.index_dir, model, log=log.info)
+        index, model = open_for_queries(settings, embedder, say=log.info)
         app.state.searcher = Searcher(index, model)
         yield
         app.state.searcher = None

@@ -1,0 +1,141 @@
+"""Query-time embedding without torch: the index's ONNX export run by onnxruntime.
+
+The export (search/onnx_export.py, at build time) is one graph: transformer, pooling and
+L2 normalisation, so this module only tokenises (the `tokenizers` package) and runs it.
+Importing this module is cheap; onnxruntime and tokenizers load when an embedder is made.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from search.embed import Embedder, normalise
+from search.errors import IndexCorrupt
+
+ONNX_DIR = "onnx"
+# One thread per inference: a 10-token query is too small to split across cores, and on a
+# small server the other cores are better spent on other requests (threads or workers).
+INTRA_OP_THREADS = 1
+BATCH = 32
+
+
+@dataclass(frozen=True)
+class QueryModel:
+    """How the index's query-time model was made; recorded in the manifest."""
+
+    runtime: str  # "onnxruntime"
+    model_file: str  # relative to the index folder
+    tokenizer_file: str
+    max_length: int  # tokens, special tokens included (the model's max_seq_length)
+    pooling: str  # "mean" or "cls", inside the graph
+    quantisation: str  # "uint8-per-channel" or "none"
+    cosine_min: float  # against the sentence-transformers vectors, over the probes
+    cosine_mean: float
+    probes: int
+    source: str  # sha256 of the model folder the export was made from
+    recipe: str  # the export recipe; another one means a fresh export
+
+
+class OnnxEmbedder:
+    """The Embedder interface over an index's ONNX export."""
+
+    def __init__(
+        self, index_dir: Path, spec: QueryModel, name: str, threads: int = INTRA_OP_THREADS
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_path = index_dir / spec.model_file
+        tokenizer_path = index_dir / spec.tokenizer_file
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.log_severity_level = 3
+        # Idle worker threads spinning would steal the core another request needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self._session: Any = ort.InferenceSession(
+                str(model_path), options, providers=["CPUExecutionProvider"]
+            )
+            self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_path))
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise IndexCorrupt(f"{model_path}: unusable ONNX export ({exc})") from exc
+        self._tokenizer.enable_truncation(spec.max_length)
+        if self._tokenizer.padding is None:  # the export saves it; older files may lack it
+            self._tokenizer.enable_padding()
+        self._output = self._session.get_outputs()[0].name
+        self.spec = spec
+        self.name = name
+        self.dimension = int(self.embed(["dimension probe"]).shape[1])
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        out = self._session.run([self._output], {"input_ids": ids, "attention_mask": mask})
+        return np.asarray(out[0], dtype=np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [t.strip() for t in texts]
+        if not texts:
+            return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
+        if len(texts) == 1:
+            return normalise(self._run(texts))
+        # Batches of similar length waste little on padding; results go back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        parts = [
+            self._run([texts[i] for i in order[s : s + BATCH]]) for s in range(0, len(order), BATCH)
+        ]
+        vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.vstack(parts)
+        return normalise(vectors)
+
+
+class CachedEmbedder:
+    """Remembers the vectors of recent texts, so a repeated query skips the model.
+
+    Least recently used entries go first; safe to share between request threads.
+    """
+
+    def __init__(self, inner: Embedder, size: int) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        found: dict[int, np.ndarray] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._cache.get(text)
+                if vector is not None:
+                    self._cache.move_to_end(text)
+                    found[i] = vector
+            self.hits += len(found)
+            self.misses += len(texts) - len(found)
+        missing = [i for i in range(len(texts)) if i not in found]
+        if missing:
+            fresh = self.inner.embed([texts[i] for i in missing])
+            with self._lock:
+                for i, vector in zip(missing, fresh, strict=True):
+                    vector = vector.copy()
+                    vector.flags.writeable = False  # shared between requests
+                    found[i] = vector
+                    self._cache[texts[i]] = vector
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([found[i] for i in range(len(texts))])
