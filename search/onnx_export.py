@@ -18,7 +18,8 @@ import logging
 import os
 import shutil
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from search.onnx_embed import ONNX_DIR, OnnxEmbedder, QueryModel
 
-RECIPE = "torchscript-opset17-u8pc-xffn-1"
+RECIPE = "torchscript-opset17-fused-u8pc-xffn-1"
 MIN_COSINE = 0.99
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -98,6 +99,11 @@ def _export_fp32(st_model: Any, pooling: str, path: Path) -> None:
 
     example = torch.ones((2, 8), dtype=torch.int64)
     axes = {0: "batch", 1: "tokens"}
+    # Plain (eager) attention exports as MatMul/Softmax, a pattern onnxruntime fuses into
+    # its Attention kernel; the SDPA export it does not recognise.
+    attention = getattr(transformer.config, "_attn_implementation", None)
+    if attention and hasattr(transformer, "set_attn_implementation"):
+        transformer.set_attn_implementation("eager")
     with warnings.catch_warnings(), torch.no_grad():
         # The TorchScript exporter warns about tracing; the graph is checked numerically below.
         warnings.simplefilter("ignore")
@@ -111,6 +117,29 @@ def _export_fp32(st_model: Any, pooling: str, path: Path) -> None:
             opset_version=OPSET,
             dynamo=False,  # the dynamo exporter needs onnxscript; this one is in torch itself
         )
+    if attention and hasattr(transformer, "set_attn_implementation"):
+        transformer.set_attn_implementation(attention)
+    _fuse(path, transformer.config)
+
+
+def _fuse(path: Path, config: Any) -> None:
+    """Fuse attention, layer norms and GELU into onnxruntime's transformer kernels, in place.
+
+    A short query runs hundreds of tiny shape operators otherwise; fused, it is a third faster.
+    """
+    if getattr(config, "model_type", None) != "bert":
+        return  # other architectures run unfused, still checked numerically
+    from onnxruntime.transformers import optimizer
+
+    with _quiet():
+        fused = optimizer.optimize_model(
+            str(path),
+            model_type="bert",
+            num_heads=int(config.num_attention_heads),
+            hidden_size=int(config.hidden_size),
+            opt_level=1,
+        )
+        fused.save_model_to_file(str(path))
 
 
 def _wide_matmuls(path: Path) -> list[str]:
@@ -128,12 +157,10 @@ def _wide_matmuls(path: Path) -> list[str]:
 
 
 def _quantise(fp32: Path, out: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # it logs a generic advice to pre-process at WARNING
-    try:
+    with _quiet():
         quantize_dynamic(
             str(fp32),
             str(out),
@@ -141,8 +168,19 @@ def _quantise(fp32: Path, out: Path) -> None:
             # uint8 weights: int8 ones saturate in the AVX2 kernels and drift further.
             weight_type=QuantType.QUInt8,
             nodes_to_exclude=_wide_matmuls(fp32),
-            extra_options={"MatMulConstBOnly": True},
+            # Fused operators have no ONNX shape inference; their outputs are float32.
+            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
         )
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """onnxruntime's tools log generic advice at WARNING on the root logger; not for users."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
     finally:
         root.setLevel(level)
 

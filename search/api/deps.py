@@ -10,7 +10,8 @@ from search.errors import IndexNotFound
 from search.retrieve import Searcher
 
 
-def get_searcher(request: Request) -> Searcher:
+async def get_searcher(request: Request) -> Searcher:
+    # async: a plain def dependency would cost every request a hop to the threadpool.
     searcher = getattr(request.app.state, "searcher", None)
     if searcher is None:
         raise IndexNotFound("the index is not loaded yet")

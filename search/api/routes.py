@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
 from search import __version__
 from search.api.deps import SearcherDep
@@ -29,19 +30,21 @@ def _search(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
-def search_get(searcher: SearcherDep, req: Annotated[SearchRequest, Query()]) -> SearchResponse:
+async def search_get(
+    searcher: SearcherDep, req: Annotated[SearchRequest, Query()]
+) -> SearchResponse:
     """The passages that best answer a question, best first."""
-    return _search(searcher, req)
+    return await run_in_threadpool(_search, searcher, req)
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
-def search_post(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
+async def search_post(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
     """As GET /search, with the fields in a JSON body."""
-    return _search(searcher, req)
+    return await run_in_threadpool(_search, searcher, req)
 
 
 @router.get("/health", response_model=HealthResponse, tags=["service"])
-def health(searcher: SearcherDep) -> HealthResponse:
+async def health(searcher: SearcherDep) -> HealthResponse:
     """Whether the index is loaded, and which one."""
     m = searcher.index.manifest
     return HealthResponse(

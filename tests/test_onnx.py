@@ -1,0 +1,128 @@
+"""The ONNX query path against sentence-transformers, with the real model (marker `model`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search.embed import SentenceTransformerEmbedder
+from search.index import Manifest, build_index, load_index
+from search.onnx_embed import OnnxEmbedder
+from search.retrieve import Searcher
+
+pytestmark = pytest.mark.model
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gold() -> list[dict[str, object]]:
+    with open(ROOT / "tests" / "data" / "gold.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def model() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="module")
+def built(
+    model: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Manifest]:
+    index_dir = tmp_path_factory.mktemp("onnx") / "index"
+    return index_dir, build_index(ROOT / "corpus", index_dir, model)
+
+
+@pytest.fixture(scope="module")
+def onnx(built: tuple[Path, Manifest]) -> OnnxEmbedder:
+    index_dir, manifest = built
+    assert manifest.query_model is not None
+    return OnnxEmbedder(index_dir, manifest.query_model, manifest.model)
+
+
+def test_export_is_recorded_in_the_manifest(built: tuple[Path, Manifest]) -> None:
+    index_dir, manifest = built
+    spec = manifest.query_model
+    assert spec is not None and spec.runtime == "onnxruntime"
+    assert spec.quantisation == "uint8-per-channel" and spec.cosine_min >= 0.99
+    assert (index_dir / spec.model_file).is_file() and (index_dir / spec.tokenizer_file).is_file()
+    # 8-bit weights: far smaller than the 90 MB float32 model, and no float32 copy left over.
+    assert (index_dir / spec.model_file).stat().st_size < 40_000_000
+    assert sorted(p.name for p in (index_dir / "onnx").iterdir()) == [
+        "model.onnx",
+        "tokenizer.json",
+    ]
+
+
+def test_vectors_agree_with_sentence_transformers(
+    model: SentenceTransformerEmbedder, onnx: OnnxEmbedder
+) -> None:
+    questions = [str(g["question"]) for g in gold()]
+    extra = ["a", "  neglect  ", "Ünïcödé café 👍", "word " * 400]  # tiny, padded, truncated
+    texts = questions + extra
+    reference = model.embed(texts)
+    one_by_one = np.vstack([onnx.embed([t]) for t in texts])
+    batched = onnx.embed(texts)
+    assert onnx.dimension == 384 and batched.dtype == np.float32
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    cosines = np.sum(one_by_one * reference, axis=1)
+    assert cosines.min() >= 0.99, texts[int(cosines.argmin())]
+    # Each text is embedded on its own, so its neighbours in a call change nothing.
+    assert np.allclose(batched, one_by_one, atol=1e-6)
+
+
+def test_retrieval_quality_is_unchanged(
+    built: tuple[Path, Manifest], model: SentenceTransformerEmbedder, onnx: OnnxEmbedder
+) -> None:
+    index_dir, manifest = built
+    index = load_index(index_dir, manifest.model, manifest.dimension)
+
+    def hit_rate(searcher: Searcher, k: int) -> float:
+        hits = 0
+        for g in gold():
+            texts = [h.passage.text for h in searcher.search(str(g["question"]), k)]
+            answers = [str(a) for a in g["answers"]]  # type: ignore[attr-defined]
+            hits += any(a in t for a in answers for t in texts)
+        return hits / len(gold())
+
+    for k in (1, 5):
+        reference, fast = hit_rate(Searcher(index, model), k), hit_rate(Searcher(index, onnx), k)
+        assert abs(fast - reference) <= 0.01, (k, reference, fast)
+
+
+def test_rebuild_reuses_the_export(
+    built: tuple[Path, Manifest], model: SentenceTransformerEmbedder
+) -> None:
+    index_dir, manifest = built
+    assert manifest.query_model is not None
+    inode = (index_dir / manifest.query_model.model_file).stat().st_ino
+    said: list[str] = []
+    again = build_index(ROOT / "corpus", index_dir, model, log=said.append)
+    assert again.query_model is not None and any("reused" in s for s in said), said
+    assert again.query_model.source == manifest.query_model.source
+    assert (index_dir / again.query_model.model_file).stat().st_ino == inode  # hard link
+
+
+def test_served_process_never_imports_torch(built: tuple[Path, Manifest]) -> None:
+    index_dir, _ = built
+    code = (
+        "import sys\n"
+        "from fastapi.testclient import TestClient\n"
+        "from search.api import create_app\n"
+        "from search.config import Settings\n"
+        f"s = Settings(index_dir={str(index_dir)!r}, corpus_dir={str(ROOT / 'corpus')!r})\n"
+        "with TestClient(create_app(s)) as c:\n"
+        "    r = c.get('/search', params={'q': 'How common was domestic abuse?', 'k': 1})\n"
+        "    assert r.json()['results'][0]['text'].startswith('Domestic abuse: 164'), r.text\n"
+        "bad = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') "
+        "if m in sys.modules)\n"
+        "assert not bad, bad\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -1,0 +1,88 @@
+"""Exact and approximate (HNSW) vector search, with and without filters."""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+import pytest
+
+from search import vectors
+from search.embed import normalise
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """Clustered unit vectors (like real embeddings) and queries near them."""
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((40, 64))
+    rows = centres[rng.integers(0, 40, 3000)] + 0.4 * rng.standard_normal((3000, 64))
+    queries = centres[rng.integers(0, 40, 50)] + 0.4 * rng.standard_normal((50, 64))
+    return normalise(rows), normalise(queries)
+
+
+def brute(rows: np.ndarray, q: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[int]:
+    ids = np.arange(len(rows)) if allowed is None else allowed
+    scores = rows[ids] @ q
+    return [int(ids[i]) for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+def test_index_type_follows_the_threshold(data: tuple[np.ndarray, np.ndarray]) -> None:
+    rows, _ = data
+    assert isinstance(vectors.make_index(rows, hnsw_threshold=len(rows) + 1), faiss.IndexFlatIP)
+    hnsw = vectors.make_index(rows, hnsw_threshold=len(rows))
+    assert vectors.kind_of(hnsw) == "hnsw" and hnsw.ntotal == len(rows)
+    assert hnsw.metric_type == faiss.METRIC_INNER_PRODUCT
+
+
+def test_flat_is_exact(data: tuple[np.ndarray, np.ndarray]) -> None:
+    rows, queries = data
+    flat = vectors.make_index(rows, hnsw_threshold=10**9)
+    for q in queries[:10]:
+        found = vectors.search(flat, q, 10)
+        assert [r for r, _ in found] == brute(rows, q, 10)
+        assert np.allclose([s for _, s in found], rows[[r for r, _ in found]] @ q, atol=1e-5)
+
+
+def test_hnsw_recall_against_exact(data: tuple[np.ndarray, np.ndarray]) -> None:
+    rows, queries = data
+    hnsw = vectors.make_index(rows, hnsw_threshold=1)
+    hits = sum(
+        len({r for r, _ in vectors.search(hnsw, q, 10)} & set(brute(rows, q, 10))) for q in queries
+    )
+    assert hits / (10 * len(queries)) >= 0.95
+
+
+def test_hnsw_small_filter_is_answered_exactly(data: tuple[np.ndarray, np.ndarray]) -> None:
+    rows, queries = data
+    hnsw = vectors.make_index(rows, hnsw_threshold=1)
+    allowed = np.arange(0, len(rows), 7, dtype=np.int64)
+    for q in queries[:10]:
+        found = vectors.search(hnsw, q, 5, allowed)
+        assert [r for r, _ in found] == brute(rows, q, 5, allowed)
+
+
+def test_hnsw_large_filter_keeps_to_the_allowed_rows(
+    data: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, queries = data
+    monkeypatch.setattr(vectors, "EXACT_FILTER_LIMIT", 10)  # force the graph search
+    hnsw = vectors.make_index(rows, hnsw_threshold=1)
+    allowed = np.arange(0, len(rows), 2, dtype=np.int64)
+    hits = 0
+    for q in queries:
+        found = [r for r, _ in vectors.search(hnsw, q, 10, allowed)]
+        assert len(found) == 10 and all(r % 2 == 0 for r in found)
+        hits += len(set(found) & set(brute(rows, q, 10, allowed)))
+    assert hits / (10 * len(queries)) >= 0.9
+
+
+@pytest.mark.parametrize("threshold", [1, 10**9])
+def test_short_and_empty_candidate_lists(
+    data: tuple[np.ndarray, np.ndarray], threshold: int
+) -> None:
+    rows, queries = data
+    index = vectors.make_index(rows[:50], hnsw_threshold=threshold)
+    assert vectors.search(index, queries[0], 5, np.array([], dtype=np.int64)) == []
+    found = vectors.search(index, queries[0], 10, np.array([3, 9], dtype=np.int64))
+    assert sorted(r for r, _ in found) == [3, 9]
+    assert len(vectors.search(index, queries[0], 500)) == 50
