@@ -28,11 +28,19 @@ class Searcher:
         self.passages = index.passages
         self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
         self._section_key = {s.casefold(): s for s in self.sections}
+        self.documents = {d.id: d for d in index.documents}
 
     def resolve_filters(
-        self, section: str | None, kind: str | None
+        self, section: str | None, kind: str | None, document: str | None = None
     ) -> tuple[str | None, str | None]:
-        """Canonical section and kind, or InvalidQuery naming the valid values."""
+        """Canonical section and kind, or InvalidQuery naming the valid values (also for an
+        unknown document id)."""
+        if document is not None and document not in self.documents:
+            ids = list(self.documents)
+            more = f" ... ({len(ids)} in all; GET /documents lists them)" if len(ids) > 30 else ""
+            raise InvalidQuery(
+                f"unknown document {document!r}; valid documents: {', '.join(ids[:30])}{more}"
+            )
         if kind is not None:
             kind = kind.strip().lower()
             if kind not in KINDS:
@@ -46,15 +54,19 @@ class Searcher:
             section = found
         return section, kind
 
-    def allowed(self, section: str | None, kind: str | None) -> np.ndarray | None:
+    def allowed(
+        self, section: str | None, kind: str | None, document: str | None = None
+    ) -> np.ndarray | None:
         """Row numbers that pass the filters, or None when nothing is filtered."""
-        if section is None and kind is None:
+        if section is None and kind is None and document is None:
             return None
         return np.array(
             [
                 i
                 for i, p in enumerate(self.passages)
-                if (section is None or p.section == section) and (kind is None or p.kind == kind)
+                if (section is None or p.section == section)
+                and (kind is None or p.kind == kind)
+                and (document is None or p.document == document)
             ],
             dtype=np.int64,
         )
@@ -78,9 +90,14 @@ class Searcher:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def search(
-        self, query: str, k: int = 5, section: str | None = None, kind: str | None = None
+        self,
+        query: str,
+        k: int = 5,
+        section: str | None = None,
+        kind: str | None = None,
+        document: str | None = None,
     ) -> list[Hit]:
-        section, kind = self.resolve_filters(section, kind)
+        section, kind = self.resolve_filters(section, kind, document)
         vector = self.embedder.embed([query])[0]
-        ranked = self.dense(vector, k, self.allowed(section, kind))
+        ranked = self.dense(vector, k, self.allowed(section, kind, document))
         return [Hit(self.passages[row], score) for row, score in ranked]

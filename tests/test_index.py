@@ -23,9 +23,12 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
     index_dir = tmp_path / "idx"
     manifest = build_index(corpus_dir, index_dir, fake)
     assert sorted(p.name for p in index_dir.iterdir()) == [
+        "documents.jsonl",
         "index.faiss",
         "manifest.json",
         "passages.jsonl",
+        "vector_keys.npy",
+        "vectors.npy",
     ]
     data = json.loads((index_dir / "manifest.json").read_text())
     assert data["model"] == "fake-hash" and data["dimension"] == 256
@@ -47,6 +50,8 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "text",
         "start",
         "end",
+        "url",
+        "page",
     }
 
 
@@ -85,7 +90,8 @@ def test_failed_build_keeps_previous_index(
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus_dir, index_dir, fake)
     assert load_index(index_dir).manifest == first
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # No half-built folder is left behind (the lock file stays: writers share it).
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".idx.lock"]
 
 
 def test_crash_between_renames_recovers(
