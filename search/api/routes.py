@@ -24,7 +24,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _search(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
-    hits = searcher.search(req.q, k=req.k, section=req.section, kind=req.kind)
+    hits = searcher.search(
+        req.q, k=req.k, section=req.section, kind=req.kind, document=req.document
+    )
     return SearchResponse(query=req.q, results=[SearchResult.of_hit(h) for h in hits])
 
 
@@ -52,4 +54,6 @@ def health(searcher: SearcherDep) -> HealthResponse:
         built_at=m.built_at,
         corpus_hash=m.corpus_hash,
         version=__version__,
+        documents=m.document_count,
+        build_id=m.build_id,
     )

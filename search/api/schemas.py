@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from search.chunk import Passage
+from search.ingest import Document
+from search.links import passage_link
 from search.retrieve import Hit
 
 MAX_QUERY_CHARS = 1000
@@ -29,6 +32,7 @@ class SearchRequest(BaseModel):
         None,
         description="Only passages of this kind: summary, theme, learning, finding, statistic.",
     )
+    document: str | None = Field(None, description="Only passages of this document (its id).")
 
     @field_validator("q")
     @classmethod
@@ -40,7 +44,7 @@ class SearchRequest(BaseModel):
             raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
         return value
 
-    @field_validator("section", "kind")
+    @field_validator("section", "kind", "document")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -55,6 +59,13 @@ class PassageOut(BaseModel):
     title: str
     start: int
     end: int
+    url: str | None = Field(None, description="Where the document is published, if known.")
+    page: int | None = Field(None, description="PDF page the passage starts on (from 1).")
+    link: str | None = Field(
+        None,
+        description="The URL pointing at the passage: a #:~:text= fragment for web pages, "
+        "#page=N for PDFs.",
+    )
 
     @classmethod
     def of(cls, p: Passage) -> PassageOut:
@@ -67,6 +78,9 @@ class PassageOut(BaseModel):
             title=p.title,
             start=p.start,
             end=p.end,
+            url=p.url,
+            page=p.page,
+            link=passage_link(p),
         )
 
 
@@ -91,6 +105,53 @@ class HealthResponse(BaseModel):
     built_at: str
     corpus_hash: str
     version: str
+    documents: int
+    build_id: str
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    format: str = Field(description="md, txt, html, pdf, docx or jsonl.")
+    source: str = Field(description="The file in the corpus folder it was read from.")
+    url: str | None
+    passages: int
+    added: str = Field(description="When it first entered the index (ISO 8601, UTC).")
+    pages: int | None = Field(None, description="Page count, for PDFs.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Other fields of its JSONL line or sidecar file."
+    )
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentOut:
+        return cls(
+            id=d.id,
+            title=d.title,
+            format=d.format,
+            source=d.source,
+            url=d.url,
+            passages=d.passages,
+            added=d.added,
+            pages=d.pages,
+            metadata=d.metadata,
+        )
+
+
+class DocumentDetail(DocumentOut):
+    sections: list[str] = Field(description="Its headings, in order: values for `section=`.")
+
+
+class DocumentsResponse(BaseModel):
+    count: int
+    documents: list[DocumentOut]
+
+
+class ReloadResponse(BaseModel):
+    changed: bool = Field(description="Whether a different index is now being served.")
+    build_id: str
+    built_at: str
+    passages: int
+    documents: int
 
 
 class ErrorResponse(BaseModel):
