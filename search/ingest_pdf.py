@@ -10,6 +10,7 @@ Scanned PDFs have no text layer; they are refused with a hint to run OCR first.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 import statistics
@@ -22,6 +23,10 @@ from pypdf import PasswordType, PdfReader
 
 from search.errors import CorpusError
 from search.ingest import Extracted, clean
+
+# pypdf logs what it repairs in damaged files; without a handler of its own, Python prints
+# those warnings on stderr, above the one-line message that refuses the file.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 HEADING_SCALE = 1.2  # a line this much larger than body text is a heading
 PARAGRAPH_GAP = 1.45  # a gap this much wider than the usual line spacing ends a paragraph
