@@ -309,15 +309,25 @@ def load_index(
     the one read at the start, and we read again, so files of two builds never mix.
     """
     for attempt in range(5):
+        started = _build_id(index_dir)
         try:
             loaded = _load_once(index_dir, model, dimension)
-            if read_manifest(index_dir).build_id == loaded.manifest.build_id:
-                return loaded
         except (IndexCorrupt, IndexNotFound):
-            if attempt == 4:
+            # Broken for good, unless a build swapped the folder while we read it.
+            if attempt == 4 or _build_id(index_dir) == started:
                 raise
-        time.sleep(0.05 * (attempt + 1))
+        else:
+            if _build_id(index_dir) == loaded.manifest.build_id:
+                return loaded
+        time.sleep(0.05)
     raise IndexCorrupt(f"{index_dir}: the index kept changing while it was read; try again")
+
+
+def _build_id(index_dir: Path) -> str | None:
+    try:
+        return read_manifest(index_dir).build_id
+    except (IndexNotFound, IndexCorrupt, IndexMismatch):
+        return None
 
 
 def _load_once(index_dir: Path, model: str | None, dimension: int | None) -> LoadedIndex:

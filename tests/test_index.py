@@ -131,3 +131,53 @@ def test_bad_corpus_is_refused_with_file_name(tmp_path: Path) -> None:
         read_corpus(folder)
     with pytest.raises(CorpusError, match="does not exist"):
         read_corpus(tmp_path / "missing")
+
+
+def test_build_after_crash_between_renames(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    index_dir = tmp_path / "idx"
+    build_index(corpus_dir, index_dir, fake)
+    index_dir.rename(tmp_path / ".idx.previous")
+    second = build_index(corpus_dir, index_dir, fake)
+    assert load_index(index_dir).manifest == second
+    assert not (tmp_path / ".idx.previous").exists()
+
+
+def test_readers_never_mix_two_builds(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """A reader loading while builds swap the folder gets one whole build every time."""
+    import threading
+
+    corpora = []
+    for name, words in (("alpha", "apples and pears"), ("beta", "bricks and mortar")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / f"{name}.md").write_text(
+            f"{name.title()}\n\n" + "\n\n".join(f"Paragraph {i} about {words}." for i in range(9))
+        )
+        corpora.append(folder)
+    index_dir = tmp_path / "idx"
+    build_index(corpora[0], index_dir, fake)
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def swap() -> None:
+        try:
+            for i in range(30):
+                build_index(corpora[i % 2], index_dir, fake)
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=swap)
+    writer.start()
+    loads = 0
+    while not done.is_set() or loads == 0:
+        loaded = load_index(index_dir)
+        ids = {d.id for d in loaded.documents}
+        assert len(ids) == 1 and {p.document for p in loaded.passages} == ids
+        assert loaded.faiss_index.ntotal == len(loaded.passages) == 9
+        loads += 1
+    writer.join()
+    assert not failures and loads > 0
