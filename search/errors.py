@@ -45,3 +45,7 @@ class DocumentNotFound(SearchError):
     """No document with that id in the index or the corpus."""
 
     status_code = 404
+
+
+class PayloadTooLarge(SearchError):
+    status_code = 413

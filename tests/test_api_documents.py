@@ -4,6 +4,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -135,3 +136,66 @@ def test_reload_of_a_bad_index_keeps_serving_the_old_one(
     assert "Traceback" not in r.text
     assert api.get("/search", params={"q": "neglect"}).status_code == 200
     assert api.get("/health").json()["build_id"] == data["build_id"]
+
+
+def test_http_put_and_delete_documents(
+    api: TestClient, quiet_settings: Settings, tmp_path: Path
+) -> None:
+    corpus = quiet_settings.corpus_dir
+    word = docx.Document()
+    word.add_heading("Private fostering", level=1)
+    word.add_paragraph("Private fostering arrangements must be notified to the council.")
+    word.add_paragraph("Visit the child within seven days.", style="List Bullet")
+    word.save(str(tmp_path / "fostering.docx"))
+    data = (tmp_path / "fostering.docx").read_bytes()
+    r = api.put(
+        "/admin/documents/fostering.docx",
+        content=data,
+        params={"url": "https://example.org/fostering.docx"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["added"], body["updated"], body["embedded"], body["documents"]) == (
+        ["fostering"], [], 2, 7
+    )  # fmt: skip
+    # Searchable as soon as the response arrives, without waiting for the poller.
+    hits = api.get("/search", params={"q": "private fostering notified"}).json()["results"]
+    assert hits[0]["document"] == "fostering"
+    assert hits[0]["link"] == "https://example.org/fostering.docx"
+    assert (corpus / "fostering.docx").read_bytes() == data
+    r = api.delete("/admin/documents/fostering")
+    assert r.status_code == 200 and r.json()["removed"] == ["fostering"]
+    assert not (corpus / "fostering.docx").exists()
+    assert api.get("/documents/fostering").status_code == 404
+    assert api.delete("/admin/documents/fostering").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "needle"),
+    [
+        ("minutes.pdf", b"%PDF-1.4 not really", 400, "minutes.pdf: not a readable PDF file"),
+        ("notes.exe", b"MZ", 400, "not a file name this service reads"),
+        (".hidden.md", b"# Hi\n\nText.", 400, "not a file name this service reads"),
+        ("x.pdf.meta.json", b"{}", 400, "not a file name this service reads"),
+        ("big.txt", b"a" * 2_000_001, 413, "big.txt: larger than 2 MB"),
+    ],
+)
+def test_http_put_refuses_bad_files(
+    tmp_path: Path,
+    mixed: Path,
+    fake: FakeEmbedder,
+    name: str,
+    data: bytes,
+    status: int,
+    needle: str,
+) -> None:
+    settings = Settings(
+        corpus_dir=mixed, index_dir=tmp_path / "index", reload_interval=0, max_upload_mb=2
+    )
+    with TestClient(create_app(settings, embedder=fake)) as api:
+        before = api.get("/health").json()["build_id"]
+        listing = sorted(p.name for p in mixed.iterdir())
+        r = api.put(f"/admin/documents/{name}", content=data)
+        assert r.status_code == status and needle in r.json()["detail"], r.text
+        assert sorted(p.name for p in mixed.iterdir()) == listing
+        assert api.get("/health").json()["build_id"] == before

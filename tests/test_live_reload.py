@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from click.testing import CliRunner
 
+import search.embed
 from search.api import create_app
+from search.cli import cli
 from search.config import Settings
-from search.corpus import add_files, remove_document
 from tests.fakes import FakeEmbedder
 from tests.samples import write_docx, write_html, write_jsonl, write_pdf
 
@@ -95,7 +97,7 @@ def _wait_for(client: httpx.Client, ids: set[str], present: bool = True) -> floa
 
 
 def test_documents_added_under_load_are_served_with_zero_failures(
-    live: tuple[str, Settings], tmp_path: Path
+    live: tuple[str, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base, settings = live
     incoming = tmp_path / "incoming"
@@ -110,14 +112,19 @@ def test_documents_added_under_load_are_served_with_zero_failures(
     workers = [threading.Thread(target=load.run) for _ in range(4)]
     for w in workers:
         w.start()
-    builder = FakeEmbedder()  # the CLI's own model, as `python -m search add` would load
+    # `python -m search add/remove`, in this process, with its own (fake) model.
+    monkeypatch.setattr(search.embed, "load_embedder", lambda *_a, **_k: FakeEmbedder())
+    where = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+    runner = CliRunner()
     waits = []
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
             for path, ids in files:
-                add_files([path], settings.corpus_dir, settings.index_dir, builder)
+                r = runner.invoke(cli, ["add", str(path), *where])
+                assert r.exit_code == 0 and r.stdout.startswith("added "), r.output
                 waits.append(_wait_for(client, ids))
-            remove_document("brief-002", settings.corpus_dir, settings.index_dir, builder)
+            r = runner.invoke(cli, ["remove", "brief-002", *where])
+            assert r.exit_code == 0, r.output
             waits.append(_wait_for(client, {"brief-002"}, present=False))
             time.sleep(0.3)  # a little more load on the final index
     finally:

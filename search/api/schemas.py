@@ -146,6 +146,17 @@ class DocumentsResponse(BaseModel):
     documents: list[DocumentOut]
 
 
+class ChangeResponse(BaseModel):
+    added: list[str] = Field(description="Ids of documents new to the index.")
+    updated: list[str] = Field(description="Ids of documents whose file was replaced.")
+    removed: list[str]
+    documents: int
+    passages: int
+    embedded: int = Field(description="Passages embedded by this change (the rest reused).")
+    build_id: str
+    seconds: float = Field(description="How long the index update took.")
+
+
 class ReloadResponse(BaseModel):
     changed: bool = Field(description="Whether a different index is now being served.")
     build_id: str
