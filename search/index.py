@@ -10,7 +10,6 @@ vector from the previous index instead of the embedder.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -30,12 +29,11 @@ import numpy as np
 from search import __version__
 from search.chunk import Passage
 from search.embed import Embedder, embed_cached
-from search.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound, SearchError
 from search.ingest import (
     Document,
     ParsedDocument,
-    corpus_files,
-    file_sha256,
+    corpus_hash,
     read_corpus,
 )
 
@@ -74,15 +72,6 @@ class LoadedIndex:
     path: Path
 
 
-def corpus_hash(corpus_dir: Path) -> str:
-    """sha256 over each corpus file's relative path and bytes (and its sidecar's)."""
-    digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
-        digest.update(bytes.fromhex(file_sha256(path)))
-    return digest.hexdigest()
-
-
 @contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time per index folder (two `add`s at once would lose one's files)."""
@@ -111,28 +100,32 @@ class _Previous:
 
 
 def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
-    empty = _Previous({}, {}, {})
+    # The caller holds the lock: no build swaps the folder while we read it. The FAISS file
+    # is not needed; vectors.npy holds the same rows.
     try:
-        old = load_index(index_dir)
+        manifest = read_manifest(index_dir)
+        folder = _readable_dir(index_dir)
+        old_passages = _read_jsonl(folder / PASSAGES, Passage)
+        old_documents = _read_jsonl(folder / DOCUMENTS, Document)
     except (IndexNotFound, IndexCorrupt, IndexMismatch):
-        return empty  # nothing usable: everything is embedded afresh
-    documents = {d.id: d for d in old.documents}
+        return _Previous({}, {}, {})  # nothing usable: everything is embedded afresh
+    documents = {d.id: d for d in old_documents}
     by_doc: dict[str, list[Passage]] = {}
-    for p in old.passages:
+    for p in old_passages:
         by_doc.setdefault(p.document, []).append(p)
     by_source: dict[str, list[ParsedDocument]] = {}
-    for d in old.documents:
+    for d in old_documents:
         parsed = ParsedDocument(
             d.id, d.title, d.format, d.source, d.url, d.sha256,
             tuple(by_doc.get(d.id, ())), d.pages, d.metadata,
         )  # fmt: skip
         by_source.setdefault(d.source, []).append(parsed)
     vectors: dict[str, np.ndarray] = {}
-    same_model = (old.manifest.model, old.manifest.dimension) == (embedder.name, embedder.dimension)
+    same_model = (manifest.model, manifest.dimension) == (embedder.name, embedder.dimension)
     if same_model:
         try:
-            keys = np.load(old.path / VECTOR_KEYS, allow_pickle=False)
-            rows = np.load(old.path / VECTORS, mmap_mode="r", allow_pickle=False)
+            keys = np.load(folder / VECTOR_KEYS, allow_pickle=False)
+            rows = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError):
             return _Previous(documents, by_source, {})
         if len(keys) == len(rows) and rows.ndim == 2 and rows.shape[1] == embedder.dimension:
@@ -394,7 +387,18 @@ def ensure_index(
 ) -> LoadedIndex:
     """Load the index, building it first when it is missing or the corpus has changed."""
     if not index_is_current(index_dir, corpus_dir, embedder.name):
-        if log:
-            log(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
-        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        say = log or (lambda _msg: None)
+        say(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
+        try:
+            build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        except CorpusError as exc:
+            # A broken file in the corpus must not keep the service down: serve the index
+            # there is, if there is one for this model, and say what is wrong.
+            try:
+                loaded = load_index(index_dir, embedder.name, embedder.dimension)
+            except SearchError:
+                raise exc from None
+            built = loaded.manifest.built_at
+            say(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
+            return loaded
     return load_index(index_dir, embedder.name, embedder.dimension)

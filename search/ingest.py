@@ -238,6 +238,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def corpus_hash(corpus_dir: Path) -> str:
+    """sha256 over each corpus file's relative path and bytes (and its sidecar's)."""
+    digest = hashlib.sha256()
+    for path in corpus_files(corpus_dir):
+        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
+        digest.update(bytes.fromhex(file_sha256(path)))
+    return digest.hexdigest()
+
+
 def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument]:
     """The documents of one file (one, or one per line of a .jsonl file)."""
     fmt = FORMATS.get(path.suffix.lower())

@@ -181,3 +181,20 @@ def test_readers_never_mix_two_builds(tmp_path: Path, fake: FakeEmbedder) -> Non
         loads += 1
     writer.join()
     assert not failures and loads > 0
+
+
+def test_broken_file_does_not_keep_the_service_down(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    import shutil
+
+    index_dir = tmp_path / "idx"
+    first = build_index(corpus_dir, index_dir, fake)
+    (corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 not a PDF")
+    logs: list[str] = []
+    assert ensure_index(corpus_dir, index_dir, fake, log=logs.append).manifest == first
+    assert "broken.pdf: not a readable PDF file" in logs[-1]
+    assert "serving the index built" in logs[-1]
+    shutil.rmtree(index_dir)  # with no index to fall back on, the error stands
+    with pytest.raises(CorpusError, match=r"broken\.pdf: not a readable PDF file"):
+        ensure_index(corpus_dir, index_dir, fake)
