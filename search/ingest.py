@@ -48,7 +48,7 @@ FORMAT_NAMES = {
 # A sidecar beside a corpus file gives what the file itself cannot say, e.g. the URL a PDF
 # is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}.
 META_SUFFIX = ".meta.json"
-_JSONL_ID = re.compile(r"^[\w.-]{1,200}$")
+_JSONL_ID = re.compile(r"^\w[\w.-]{0,199}$")
 
 
 @dataclass(frozen=True)
@@ -330,7 +330,7 @@ def _jsonl_documents(data: bytes, path: Path, source: str, sha: str) -> Iterator
         if isinstance(doc_id, int) and not isinstance(doc_id, bool):
             doc_id = str(doc_id)
         if not isinstance(doc_id, str) or not _JSONL_ID.match(doc_id):
-            raise CorpusError(f"{where}: 'id' must be letters, digits, '.', '_' or '-'")
+            raise CorpusError(f"{where}: 'id' must be letters, digits, '.', '_' or '-' (not first)")
         if doc_id in seen:
             raise CorpusError(f"{where}: id {doc_id!r} appears twice")
         seen.add(doc_id)

@@ -119,6 +119,7 @@ def test_jsonl_one_document_per_line(tmp_path: Path) -> None:
         ("{not json", "line 2: not valid JSON"),
         ('["a list"]', "line 2: must be a JSON object"),
         ('{"id": "x y", "text": "t"}', "line 2: 'id' must be letters"),
+        ('{"id": "..", "text": "t"}', "line 2: 'id' must be letters"),
         ('{"id": "brief-001", "text": "again"}', "line 2: id 'brief-001' appears twice"),
         ('{"id": "b2", "text": "  "}', "line 2: 'text' must be a non-empty string"),
         ('{"id": "b2", "text": "t", "url": "javascript:alert(1)"}', "url must start with"),
