@@ -192,3 +192,19 @@ def test_read_corpus_mixes_formats_and_refuses_clashing_ids(tmp_path: Path) -> N
         CorpusError, match="'strategy' is used by both strategy.md and strategy.pdf"
     ):
         read_corpus(tmp_path)
+
+
+def test_password_protected_pdf_is_refused(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(write_pdf(tmp_path / "open.pdf")).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    writer.write(tmp_path / "locked.pdf")
+    with pytest.raises(CorpusError, match=r"locked\.pdf: the PDF is password-protected"):
+        read_file(tmp_path / "locked.pdf")
+    # Restricted only for editing (empty user password): it opens and is read.
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    writer.write(tmp_path / "restricted.pdf")
+    assert read_file(tmp_path / "restricted.pdf")[0].pages == 3
