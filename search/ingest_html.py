@@ -30,6 +30,9 @@ _DROP_ROLES = frozenset(
 _BOILERPLATE = re.compile(r"cookie|consent|gdpr|breadcrumb|skip-?(link|nav|to)", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_WINDOWS_1252_LABELS = frozenset(
+    "ascii us-ascii iso-8859-1 iso8859-1 latin1 latin-1 l1 cp819".split()
+)
 _CONTAINERS = frozenset(
     "html body main article section div header footer blockquote figure details summary "
     "dl dt dd address fieldset center hgroup search".split()
@@ -43,6 +46,8 @@ def decode_html(data: bytes, path: Path) -> str:
     browsers assume)."""
     data, bom = EncodingDetector.strip_byte_order_mark(data)
     declared = bom or EncodingDetector.find_declared_encoding(data, is_html=True)
+    if declared and declared.lower() in _WINDOWS_1252_LABELS:
+        declared = "windows-1252"  # as the WHATWG Encoding Standard tells browsers to
     if declared:
         try:
             return data.decode(declared)

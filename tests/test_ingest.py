@@ -52,6 +52,12 @@ def test_html_without_main_uses_body_and_charset(tmp_path: Path) -> None:
     assert _rows(path) == [("summary", "Café meetings", "Parents met at the café weekly.")]
 
 
+def test_html_latin1_label_reads_as_windows_1252(tmp_path: Path) -> None:
+    path = tmp_path / "quotes.html"
+    path.write_bytes(b'<meta charset="iso-8859-1"><p>The \x93child\x92s voice\x94 was missing.</p>')
+    assert _rows(path) == [("summary", "quotes", "The \u201cchild\u2019s voice\u201d was missing.")]
+
+
 def test_html_declared_charset_mismatch_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bad.html"
     path.write_bytes(b'<meta charset="utf-8"><p>caf\xe9 \xff</p>')
