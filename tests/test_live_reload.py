@@ -40,7 +40,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live(tmp_path: Path, corpus_dir: Path) -> Iterator[tuple[str, Settings]]:
-    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", reload_interval=0.25)
+    # The default reload interval: the service must notice a new index within 5 s by itself.
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index")
     app = create_app(settings, embedder=FakeEmbedder())
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning", ws="none")
