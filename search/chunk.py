@@ -37,6 +37,8 @@ class Passage:
     text: str
     start: int
     end: int
+    url: str | None = None  # where the document is published, when known
+    page: int | None = None  # 1-based page of a PDF the passage starts on
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,11 @@ def _fill_text(blocks: list[Block], source: str) -> list[Block]:
     ]
 
 
+def text_blocks(source: str) -> list[Block]:
+    """The blocks of a plain-text or Markdown source, each with its text."""
+    return _fill_text(parse_blocks(source), source)
+
+
 def _last_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip())[-1]
 
@@ -242,9 +249,19 @@ def _pieces(text: str, start: int, limit: int = MAX_PASSAGE_CHARS) -> list[tuple
     return [(text[s - start : e - start], s, e) for s, e in spans]
 
 
+_TABLE_MARK = ". From the table: "
+
+
+def statistic_parts(text: str) -> tuple[str, str, str] | None:
+    """(label, value, table context) of a statistic passage's text, else None."""
+    head, mark, context = text.partition(_TABLE_MARK)
+    label, colon, value = head.rpartition(": ")
+    return (label, value, context) if mark and colon else None
+
+
 def _statistic_text(header: str, value: str, row: str | None, context: str) -> str:
     label = f"{row}, {header}" if row else header
-    text = f"{label}: {value}. From the table: {context}"
+    text = f"{label}: {value}{_TABLE_MARK}{context}"
     if len(text) > MAX_PASSAGE_CHARS:
         keep = MAX_PASSAGE_CHARS - (len(text) - len(context)) - 1
         text = text[: len(text) - len(context)] + context[:keep].rstrip() + "\u2026"
@@ -260,7 +277,7 @@ def table_statistics(
 ) -> list[tuple[str, int, int]]:
     """One self-contained sentence per value cell: header, row label, value, lead-in."""
     if len(rows) < 2:
-        return [(f"{c[0]}. From the table: {context}", c[1], c[2]) for r in rows for c in r]
+        return [(f"{c[0]}{_TABLE_MARK}{context}", c[1], c[2]) for r in rows for c in r]
     header = rows[0]
     out = []
     for row in rows[1:]:
@@ -268,7 +285,8 @@ def table_statistics(
         labelled = len(row) == len(header) and len(row) > 1 and _is_label(row[0][0])
         row_label = row[0][0] if labelled else None
         for col, (value, start, end) in enumerate(row):
-            if labelled and col == 0:
+            # An empty cell (kept by HTML and Word tables to hold columns in place) says nothing.
+            if (labelled and col == 0) or not value:
                 continue
             head = header[col][0] if col < len(header) else f"column {col + 1}"
             out.append((_statistic_text(head, value, row_label, context), start, end))
@@ -299,9 +317,17 @@ def document_title(blocks: Sequence[Block], fallback: str) -> str:
 
 
 def chunk_document(source: str, document: str, fallback_title: str | None = None) -> list[Passage]:
-    """Cut one document into passages: summary paragraphs, bullets by list kind, statistics."""
-    blocks = _fill_text(parse_blocks(source), source)
-    title = document_title(blocks, fallback_title or document)
+    """Cut one plain-text or Markdown document into passages."""
+    blocks = text_blocks(source)
+    return chunk_blocks(blocks, document, document_title(blocks, fallback_title or document))
+
+
+def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Passage]:
+    """Passages of parsed blocks: summary paragraphs, bullets by list kind, statistics.
+
+    Every format ends here: Markdown and text through parse_blocks, HTML and Word files
+    through blocks their readers build from the markup.
+    """
     section = title
     lead_in: str | None = None  # the paragraph that introduces the next list or table
     list_kind_now = "finding"

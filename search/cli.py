@@ -8,12 +8,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from search.config import Settings
 from search.errors import SearchError
+from search.retrieve import MODES
+
+if TYPE_CHECKING:
+    from search.corpus import Change
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,6 +67,8 @@ def cli() -> None:
     Examples:
       python -m search build
       python -m search query "Did dads feel left out?" -k 3
+      python -m search add briefing.pdf procedure.html
+      python -m search remove briefing
       python -m search serve --port 8000
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -85,12 +91,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
     manifest = build_index(
-        settings.corpus_dir,
-        settings.index_dir,
-        embedder,
-        log=_say,
-        progress=_progress("embedding"),
-        hnsw_threshold=settings.hnsw_threshold,
+        settings.corpus_dir, settings.index_dir, embedder, log=_say, progress=_progress("embedding")
     )
     click.echo(
         f"built {manifest.passage_count} passages in {manifest.build_seconds:.2f} s "
@@ -103,6 +104,8 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--section", default=None, help="Only passages under this heading.")
 @click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
+@click.option("--mode", default="hybrid", show_default=True, type=click.Choice(MODES))
+@click.option("--document", default=None, help="Only passages of this document (its id).")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @_friendly_errors
@@ -111,6 +114,8 @@ def query(
     k: int,
     section: str | None,
     kind: str | None,
+    mode: str,
+    document: str | None,
     index_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -123,6 +128,7 @@ def query(
     from dataclasses import asdict
 
     from search.index import load_index
+    from search.links import passage_link
     from search.retrieve import Searcher
     from search.serving import query_embedder
 
@@ -131,15 +137,253 @@ def query(
     settings = _settings(index_dir=index_dir)
     embedder = query_embedder(settings)
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    hits = Searcher(index, embedder).search(question, k=k, section=section, kind=kind)
+    ranking = Searcher(index, embedder).search(question, k, section, kind, mode, document)
     if as_json:
-        rows = [{**asdict(h.passage), "score": h.score} for h in hits]
-        click.echo(json.dumps({"query": question, "results": rows}, ensure_ascii=False, indent=2))
+        rows = [
+            {**asdict(h.passage), "link": passage_link(h.passage), "score": h.score}
+            for h in ranking.hits
+        ]
+        body = {"query": question, "answerable": ranking.answerable, "results": rows}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    for rank, hit in enumerate(hits, 1):
+    if not ranking.answerable:
+        click.echo("The documents do not seem to cover this; the nearest passages are:\n")
+    for rank, hit in enumerate(ranking.hits, 1):
         p = hit.passage
-        click.echo(f"{rank}. [{hit.score:.3f}] {p.section} · {p.kind}")
+        page = f" · p. {p.page}" if p.page is not None else ""
+        click.echo(f"{rank}. [{hit.score:.3f}] {p.title} · {p.section} · {p.kind}{page}")
         click.echo(f"   {p.text}\n")
+
+
+_CORPUS = click.option(
+    "--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder."
+)
+_INDEX = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+
+
+def _report(change: Change, settings: Settings) -> None:
+    m = change.manifest
+    parts = [
+        f"{label} {', '.join(ids)}"
+        for label, ids in (
+            ("added", change.added),
+            ("updated", change.updated),
+            ("removed", change.removed),
+        )
+        if ids
+    ]
+    click.echo(
+        f"{'; '.join(parts) or 'no change'}: {m.document_count} documents, {m.passage_count} "
+        f"passages ({m.embedded_passages} embedded) in {m.build_seconds:.2f} s "
+        f"-> {settings.index_dir}"
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--url", default=None, help="Where the file is published (one file only).")
+@click.option("--title", default=None, help="Its title, if the file's own is wrong.")
+@_CORPUS
+@_INDEX
+@_friendly_errors
+def add(
+    files: tuple[Path, ...],
+    url: str | None,
+    title: str | None,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+) -> None:
+    """Copy FILES into the corpus and update the index (.md .txt .html .pdf .docx .jsonl).
+
+    A file with the name of one already in the corpus replaces it. A file that cannot be
+    read is refused and nothing changes. A running service picks up the new index by itself.
+
+    \b
+    Examples:
+      python -m search add minutes.docx briefing.pdf
+      python -m search add escalation.pdf --url https://example.org/escalation.pdf
+    """
+    from search.corpus import add_files
+    from search.embed import load_embedder
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    change = add_files(
+        list(files), settings.corpus_dir, settings.index_dir, embedder, url=url, title=title,
+        log=_say, progress=_progress("embedding"),
+    )  # fmt: skip
+    _report(change, settings)
+
+
+@cli.command()
+@click.argument("doc_id")
+@_CORPUS
+@_INDEX
+@_friendly_errors
+def remove(doc_id: str, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Delete document DOC_ID from the corpus and the index.
+
+    Its file is deleted from the corpus folder (for a .jsonl file, only its line).
+
+    \b
+    Example:
+      python -m search remove escalation-procedure
+    """
+    from search.corpus import remove_document
+    from search.embed import load_embedder
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    change = remove_document(doc_id, settings.corpus_dir, settings.index_dir, embedder, log=_say)
+    _report(change, settings)
+
+
+@cli.command()
+@_INDEX
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_friendly_errors
+def documents(index_dir: Path | None, as_json: bool) -> None:
+    """List the documents in the index.
+
+    \b
+    Example:
+      python -m search documents --json
+    """
+    from dataclasses import asdict
+
+    from search.index import load_index
+
+    settings = _settings(index_dir=index_dir)
+    docs = load_index(settings.index_dir).documents
+    if as_json:
+        click.echo(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+        return
+    for d in docs:
+        click.echo(f"{d.id}\t{d.format}\t{d.passages} passages\t{d.added}\t{d.title}")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--section", default=None, help="Only answer from passages under this heading.")
+@click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@_friendly_errors
+def ask(
+    question: str, section: str | None, kind: str | None, index_dir: Path | None, as_json: bool
+) -> None:
+    """Print the sentence of the documents that answers QUESTION, with its citation.
+
+    \b
+    Example:
+      python -m search ask "What percentage of reviews involved domestic abuse?"
+    """
+    from dataclasses import asdict
+
+    from search.answer import Answerer
+    from search.index import load_index
+    from search.retrieve import Searcher
+    from search.serving import query_embedder
+
+    if not question.strip():
+        raise click.BadParameter("must not be empty", param_hint="QUESTION")
+    settings = _settings(index_dir=index_dir)
+    embedder = query_embedder(settings)
+    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    reply = Answerer(searcher).answer(question, section=section, kind=kind)
+    if as_json:
+        click.echo(json.dumps(asdict(reply), ensure_ascii=False, indent=2))
+        return
+    if reply.answer is None:
+        click.echo(reply.message)
+    else:
+        click.echo(f"{reply.answer}\n")
+        first = reply.citations[0].passage
+        click.echo(f"  source: {first.title} - {first.section} ({first.kind})")
+        click.echo(f"  confidence: {reply.confidence:.2f}")
+    others = reply.citations[1:] if reply.answer else reply.citations
+    if others:
+        click.echo("\nsee also:" if reply.answer else "\nclosest passages:")
+        for c in others:
+            click.echo(f"  - [{c.passage.section}] {c.passage.text[:100]}")
+
+
+DEFAULT_GOLD = Path("tests/data/gold.jsonl")
+
+
+def _metrics_table(rows: dict[str, dict[str, float]], names: list[str]) -> str:
+    head = f"{'mode':<8}" + "".join(f"{n:>17}" for n in names)
+    lines = [head, "-" * len(head)]
+    for mode, metrics in rows.items():
+        lines.append(
+            f"{mode:<8}" + "".join(f"{metrics.get(n, float('nan')):>18.3f}" for n in names)
+        )
+    return "\n".join(lines)
+
+
+@cli.command("eval")
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=f"Gold set (JSONL); default {DEFAULT_GOLD}.",
+)
+@click.option(
+    "--beir",
+    "beir_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Evaluate on a BEIR-format folder instead (corpus.jsonl, queries.jsonl, qrels/).",
+)
+@click.option("--mode", default="all", show_default=True, type=click.Choice([*MODES, "all"]))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as JSON (last line).")
+@_friendly_errors
+def evaluate(
+    questions: Path | None, beir_dir: Path | None, mode: str, index_dir: Path | None, as_json: bool
+) -> None:
+    """Measure retrieval: hit@1, hit@3, MRR@10, nDCG@10 and off-topic flagging on a gold set,
+    or nDCG@10, Recall@100 and MRR@10 on a BEIR dataset.
+
+    \b
+    Examples:
+      python -m search eval
+      python -m search eval --mode hybrid --json
+      python -m search eval --beir tests/data/beir-mini --json
+    """
+    from search import evaluate as ev
+    from search.embed import load_embedder
+    from search.index import load_index
+    from search.retrieve import Searcher
+    from search.serving import query_embedder
+
+    settings = _settings(index_dir=index_dir)
+    modes = list(MODES) if mode == "all" else [mode]
+    embedder = load_embedder(settings.model, settings.batch_size)
+    if beir_dir is not None:
+        results = ev.run_beir(beir_dir, embedder, modes, progress=_progress("embedding"))
+        click.echo(_metrics_table(results, ["ndcg@10", "recall@100", "mrr@10"]))
+        if as_json:
+            click.echo(json.dumps(results if mode == "all" else results[mode]))
+        return
+    gold = ev.load_gold(questions or DEFAULT_GOLD)
+    # Measure the query path the service uses: the ONNX model when the index has one.
+    embedder = query_embedder(settings, fallback=embedder)
+    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
+    names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
+    click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))
+    click.echo("\ndirect answers")
+    answer_names = ["answer_fact", "answer_cited", "answered", "declined"]
+    click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, answer_names))
+    for m, report in reports.items():
+        if report.misses:
+            click.echo(f"\nmisses ({m}):")
+            for line in report.misses:
+                click.echo(f"  {line}")
+    if as_json:
+        metrics = {m: r.metrics for m, r in reports.items()}
+        click.echo(json.dumps(metrics if mode == "all" else metrics[mode]))
 
 
 @cli.command()

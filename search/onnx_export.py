@@ -20,6 +20,7 @@ import shutil
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -185,64 +186,92 @@ def _quiet() -> Iterator[None]:
         root.setLevel(level)
 
 
+def reuse_export(
+    previous: tuple[Path, QueryModel],
+    model_dir: Path,
+    index_dir: Path,
+    log: Callable[[str], None] | None = None,
+) -> QueryModel | None:
+    """Link the previous index's export into index_dir if it is of these weights and recipe.
+
+    Needs no model: its agreement was measured when it was made, for the same weights.
+    """
+    old_dir, old = previous
+    source = model_fingerprint(model_dir)
+    if not (
+        old.source == source
+        and old.recipe == RECIPE
+        and (old_dir / old.model_file).is_file()
+        and (old_dir / old.tokenizer_file).is_file()
+    ):
+        return None
+    (index_dir / ONNX_DIR).mkdir(parents=True, exist_ok=True)
+    for file in (old.model_file, old.tokenizer_file):
+        _link_or_copy(old_dir / file, index_dir / file)
+    if log:
+        log(f"ONNX query model reused from the previous index (cosine min {old.cosine_min})")
+    return old
+
+
 def export_query_model(
     st_model: Any,
     model_dir: Path,
     name: str,
     index_dir: Path,
-    probes: Sequence[str],
+    texts: Sequence[str],
     previous: tuple[Path, QueryModel] | None = None,
     log: Callable[[str], None] | None = None,
-) -> QueryModel:
+) -> QueryModel | None:
     """Write index_dir/onnx/ (model and tokenizer) and return its manifest record.
 
     `previous` is the index being replaced and its record: an export of the same weights by
-    the same recipe is copied rather than redone, then checked again on this build's probes.
+    the same recipe is linked into the new folder as it is. None (and a log line) when the
+    model is not one this exporter reproduces exactly.
     """
     say = log or (lambda _msg: None)
-    pooling = _pooling_of(st_model)
+    if previous is not None:
+        reused = reuse_export(previous, model_dir, index_dir, log)
+        if reused is not None:
+            return reused
     source = model_fingerprint(model_dir)
     dest = index_dir / ONNX_DIR
     dest.mkdir(parents=True, exist_ok=True)
+    try:
+        pooling = _pooling_of(st_model)
+        _save_tokenizer(st_model, dest / TOKENIZER_FILE)
+    except NotExportable as exc:
+        shutil.rmtree(dest)
+        say(f"no ONNX export ({exc}); queries will use sentence-transformers")
+        return None
+    probes = probe_texts(texts)
     reference = np.asarray(
         st_model.encode(list(probes), normalize_embeddings=True, convert_to_numpy=True),
         dtype=np.float32,
     )
 
-    def record(quantisation: str, agreement: tuple[float, float] = (1.0, 1.0)) -> QueryModel:
-        return QueryModel(
+    def measured(quantisation: str) -> QueryModel:
+        record = QueryModel(
             runtime="onnxruntime",
             model_file=f"{ONNX_DIR}/{MODEL_FILE}",
             tokenizer_file=f"{ONNX_DIR}/{TOKENIZER_FILE}",
             max_length=int(st_model.max_seq_length),
             pooling=pooling,
             quantisation=quantisation,
-            cosine_min=round(agreement[0], 5),
-            cosine_mean=round(agreement[1], 5),
+            cosine_min=1.0,
+            cosine_mean=1.0,
             probes=len(probes),
             source=source,
             recipe=RECIPE,
         )
-
-    def measured(quantisation: str) -> QueryModel:
-        draft = record(quantisation)
-        vectors = OnnxEmbedder(index_dir, draft, name).embed(probes)
+        vectors = OnnxEmbedder(index_dir, record, name).embed(probes)
         cosines = np.sum(vectors * reference, axis=1)
-        return record(quantisation, (float(cosines.min()), float(cosines.mean())))
-
-    if previous is not None and _same_export(previous, source):
-        old_dir, old = previous
-        for file in (old.model_file, old.tokenizer_file):
-            _link_or_copy(old_dir / file, index_dir / file)
-        reused = measured(old.quantisation)
-        if reused.cosine_min >= MIN_COSINE:
-            say(f"ONNX export reused from the previous index (cosine min {reused.cosine_min})")
-            return reused
-        shutil.rmtree(dest)
-        dest.mkdir()
+        return replace(
+            record,
+            cosine_min=round(float(cosines.min()), 5),
+            cosine_mean=round(float(cosines.mean()), 5),
+        )
 
     say("exporting the model to ONNX for queries (once per model)")
-    _save_tokenizer(st_model, dest / TOKENIZER_FILE)
     fp32 = dest / "model.fp32.onnx"
     _export_fp32(st_model, pooling, fp32)
     _quantise(fp32, dest / MODEL_FILE)
@@ -255,16 +284,6 @@ def export_query_model(
     chosen = measured("none")
     say(f"kept the float32 ONNX model instead (cosine min {chosen.cosine_min})")
     return chosen
-
-
-def _same_export(previous: tuple[Path, QueryModel], source: str) -> bool:
-    old_dir, old = previous
-    return (
-        old.source == source
-        and old.recipe == RECIPE
-        and (old_dir / old.model_file).is_file()
-        and (old_dir / old.tokenizer_file).is_file()
-    )
 
 
 def _save_tokenizer(st_model: Any, path: Path) -> None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from search.config import HNSW_THRESHOLD
-
-__all__ = ["HNSW_THRESHOLD", "kind_of", "make_index", "search"]
+HNSW_THRESHOLD = 20_000
 HNSW_M = 32  # graph neighbours per node
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96  # candidates examined per query
@@ -22,10 +20,12 @@ HNSW_EF_SEARCH = 96  # candidates examined per query
 EXACT_FILTER_LIMIT = 20_000
 
 
-def make_index(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD) -> faiss.Index:
-    """A FAISS index over the rows of `vectors`, HNSW when there are at least the threshold."""
+def make_index(vectors: np.ndarray, hnsw_threshold: int | None = None) -> faiss.Index:
+    """A FAISS index over the rows of `vectors`, HNSW from HNSW_THRESHOLD rows on."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dimension = vectors.shape
+    if hnsw_threshold is None:
+        hnsw_threshold = HNSW_THRESHOLD
     index: faiss.Index
     if n >= hnsw_threshold:
         index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)

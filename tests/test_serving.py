@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import search.embed
+from search import vectors
 from search.api import create_app
 from search.config import Settings
 from search.index import build_index, load_index, read_manifest
@@ -60,19 +61,21 @@ def test_current_index_is_served_without_loading_a_model(
     build_index(settings.corpus_dir, settings.index_dir, FakeEmbedder(name="all-MiniLM-L6-v2"))
     assert prepare_index(settings) is None and loads.count == 0
     # Without an ONNX export the queries need the model, loaded once.
-    index, embedder = open_for_queries(settings)
+    index, embedder, builder = open_for_queries(settings)
     assert loads.count == 1 and isinstance(embedder, CachedEmbedder)
-    assert index.manifest.query_model is None
+    assert index.manifest.query_model is None and builder.name == "all-MiniLM-L6-v2"
 
 
 def test_stale_index_is_rebuilt_once_and_the_builder_serves(
     settings: Settings, loads: Loads, corpus_dir: Path
 ) -> None:
-    index, embedder = open_for_queries(settings)
+    index, _, builder = open_for_queries(settings)
     assert loads.count == 1 and index.manifest.passage_count == 59
+    builder.embed(["more"])  # the builder is the model already loaded
+    assert loads.count == 1
     (corpus_dir / "extra.md").write_text("# Extra\n\nA new paragraph about neglect.\n")
-    index, _ = open_for_queries(settings)
-    assert loads.count == 2 and index.manifest.passage_count == 60
+    index, _, _ = open_for_queries(settings)
+    assert loads.count == 2 and index.manifest.passage_count > 59
 
 
 def test_broken_onnx_export_falls_back_with_a_warning(
@@ -97,7 +100,7 @@ def test_broken_onnx_export_falls_back_with_a_warning(
     path.write_text(json.dumps(data))
     assert isinstance(read_manifest(settings.index_dir).query_model, QueryModel)
     with caplog.at_level(logging.WARNING, logger="search.serving"):
-        _, embedder = open_for_queries(settings)
+        _, embedder, _ = open_for_queries(settings)
     assert loads.count == 1 and isinstance(embedder, CachedEmbedder)
     assert "unusable ONNX export" in caplog.text
 
@@ -112,9 +115,11 @@ def test_manifest_of_an_older_build_still_loads(settings: Settings, fake: FakeEm
     assert loaded.manifest.index_type == "flat" and loaded.manifest.query_model is None
 
 
-def test_hnsw_index_serves_filtered_searches(settings: Settings, fake: FakeEmbedder) -> None:
-    approximate = settings.model_copy(update={"hnsw_threshold": 1})
-    with TestClient(create_app(approximate, embedder=fake)) as client:
+def test_hnsw_index_serves_filtered_searches(
+    settings: Settings, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 1)
+    with TestClient(create_app(settings, embedder=fake)) as client:
         assert read_manifest(settings.index_dir).index_type == "hnsw"
         body = client.get("/search", params={"q": "fathers felt alienated", "k": 3}).json()
         assert body["results"][0]["text"].startswith("Fathers and partners")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,10 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from search import __version__
+from search.api import admin, documents
+from search.api.reload import IndexReloader
 from search.api.routes import router
 from search.config import Settings
 from search.embed import Embedder
 from search.errors import SearchError
+from search.index import LoadedIndex
 from search.retrieve import Searcher
 from search.serving import open_for_queries
 
@@ -27,9 +32,23 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        index, model = open_for_queries(settings, embedder, say=log.info)
-        app.state.searcher = Searcher(index, model)
+        # Queries use the index's ONNX model (no torch); the builder, for documents added
+        # through the admin API, loads sentence-transformers only when first needed.
+        index, model, builder = open_for_queries(settings, embedder, say=log.info)
+
+        def make_searcher(loaded: LoadedIndex) -> Searcher:
+            return Searcher(loaded, model)
+
+        app.state.searcher = make_searcher(index)
+        app.state.reloader = IndexReloader(app, settings.index_dir, builder, make_searcher)
+        watcher = None
+        if settings.reload_interval > 0:
+            watcher = asyncio.create_task(app.state.reloader.watch(settings.reload_interval))
         yield
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         app.state.searcher = None
 
     app = FastAPI(
@@ -40,6 +59,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(documents.router)
+    app.include_router(admin.router)
     _install_error_handlers(app)
     return app
 

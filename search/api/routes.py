@@ -8,8 +8,11 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from search import __version__
+from search.answer import Answerer
 from search.api.deps import SearcherDep
 from search.api.schemas import (
+    AnswerRequest,
+    AnswerResponse,
     ErrorResponse,
     HealthResponse,
     SearchRequest,
@@ -25,8 +28,14 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _search(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
-    hits = searcher.search(req.q, k=req.k, section=req.section, kind=req.kind)
-    return SearchResponse(query=req.q, results=[SearchResult.of_hit(h) for h in hits])
+    ranking = searcher.search(
+        req.q, req.k, req.section, req.kind, mode=req.mode, document=req.document
+    )
+    return SearchResponse(
+        query=req.q,
+        answerable=ranking.answerable,
+        results=[SearchResult.of_hit(h) for h in ranking.hits],
+    )
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
@@ -43,6 +52,32 @@ async def search_post(searcher: SearcherDep, req: SearchRequest) -> SearchRespon
     return await run_in_threadpool(_search, searcher, req)
 
 
+class AnswerQuery(SearchRequest):
+    """GET /answer takes `q` like /search (k is how many passages to consider)."""
+
+
+def _answer(searcher: SearcherDep, req: AnswerRequest) -> AnswerResponse:
+    answer = Answerer(searcher).answer(
+        req.question, req.section, req.kind, req.mode, document=req.document
+    )
+    return AnswerResponse.of(answer)
+
+
+@router.get("/answer", response_model=AnswerResponse, responses=ERRORS, tags=["answer"])
+def answer_get(searcher: SearcherDep, req: Annotated[AnswerQuery, Query()]) -> AnswerResponse:
+    """A direct answer quoted from the documents, with its citations."""
+    body = AnswerRequest(
+        question=req.q, section=req.section, kind=req.kind, mode=req.mode, document=req.document
+    )
+    return _answer(searcher, body)
+
+
+@router.post("/answer", response_model=AnswerResponse, responses=ERRORS, tags=["answer"])
+def answer_post(searcher: SearcherDep, req: AnswerRequest) -> AnswerResponse:
+    """As GET /answer, with `question` in a JSON body."""
+    return _answer(searcher, req)
+
+
 @router.get("/health", response_model=HealthResponse, tags=["service"])
 async def health(searcher: SearcherDep) -> HealthResponse:
     """Whether the index is loaded, and which one."""
@@ -55,4 +90,6 @@ async def health(searcher: SearcherDep) -> HealthResponse:
         built_at=m.built_at,
         corpus_hash=m.corpus_hash,
         version=__version__,
+        documents=m.document_count,
+        build_id=m.build_id,
     )

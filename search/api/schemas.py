@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from search.answer import Answer, Citation
 from search.chunk import Passage
+from search.ingest import Document
+from search.links import passage_link
 from search.retrieve import Hit
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 50
+
+
+def clean_query(value: str) -> str:
+    """The question, NFC-normalised and trimmed; refused when empty or too long."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise ValueError("must not be empty or only white space")
+    if len(value) > MAX_QUERY_CHARS:
+        raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
+    return value
+
+
+def blank_is_none(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
 
 
 class SearchRequest(BaseModel):
@@ -29,21 +47,29 @@ class SearchRequest(BaseModel):
         None,
         description="Only passages of this kind: summary, theme, learning, finding, statistic.",
     )
+    document: str | None = Field(None, description="Only passages of this document (its id).")
 
-    @field_validator("q")
-    @classmethod
-    def _q_has_text(cls, value: str) -> str:
-        value = unicodedata.normalize("NFC", value).strip()
-        if not value:
-            raise ValueError("must not be empty or only white space")
-        if len(value) > MAX_QUERY_CHARS:
-            raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
-        return value
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Ranking: BM25 and dense fused (default), dense only, or BM25 only."
+    )
 
-    @field_validator("section", "kind")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    _q = field_validator("q")(clean_query)
+    _filters = field_validator("section", "kind", "document")(blank_is_none)
+
+
+class AnswerRequest(BaseModel):
+    """POST /answer body; GET /answer takes the same fields with `q` for the question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., examples=["What percentage of reviews involved domestic abuse?"])
+    section: str | None = Field(None, description="Only answer from passages under this heading.")
+    kind: str | None = Field(None, description="Only answer from passages of this kind.")
+    document: str | None = Field(None, description="Only answer from this document (its id).")
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+
+    _question = field_validator("question")(clean_query)
+    _filters = field_validator("section", "kind", "document")(blank_is_none)
 
 
 class PassageOut(BaseModel):
@@ -55,6 +81,13 @@ class PassageOut(BaseModel):
     title: str
     start: int
     end: int
+    url: str | None = Field(None, description="Where the document is published, if known.")
+    page: int | None = Field(None, description="PDF page the passage starts on (from 1).")
+    link: str | None = Field(
+        None,
+        description="The URL pointing at the passage: a #:~:text= fragment for web pages, "
+        "#page=N for PDFs.",
+    )
 
     @classmethod
     def of(cls, p: Passage) -> PassageOut:
@@ -67,6 +100,9 @@ class PassageOut(BaseModel):
             title=p.title,
             start=p.start,
             end=p.end,
+            url=p.url,
+            page=p.page,
+            link=passage_link(p),
         )
 
 
@@ -78,8 +114,49 @@ class SearchResult(PassageOut):
         return cls(**PassageOut.of(hit.passage).model_dump(), score=round(hit.score, 6))
 
 
+class Highlight(BaseModel):
+    start: int = Field(description="Offset of the answer's first character in the citation text.")
+    end: int
+
+
+class CitationOut(PassageOut):
+    highlight: Highlight | None = Field(
+        description="Where the answer stands inside this citation's text; null for a passage "
+        "cited as support or suggestion only."
+    )
+
+    @classmethod
+    def of_citation(cls, c: Citation) -> CitationOut:
+        span = Highlight(start=c.highlight[0], end=c.highlight[1]) if c.highlight else None
+        return cls(**PassageOut.of(c.passage).model_dump(), highlight=span)
+
+
+class AnswerResponse(BaseModel):
+    question: str
+    answerable: bool = Field(description="False when the documents do not cover the question.")
+    answer: str | None = Field(description="The answering sentence or figure, verbatim.")
+    confidence: float = Field(ge=0, le=1)
+    message: str = Field(description="Where the answer comes from, or why there is none.")
+    citations: list[CitationOut] = Field(
+        description="The answer's passage first, then other supporting passages; when "
+        "unanswerable, the nearest passages as suggestions."
+    )
+
+    @classmethod
+    def of(cls, a: Answer) -> AnswerResponse:
+        return cls(
+            question=a.question, answerable=a.answerable, answer=a.answer,
+            confidence=a.confidence, message=a.message,
+            citations=[CitationOut.of_citation(c) for c in a.citations],
+        )  # fmt: skip
+
+
 class SearchResponse(BaseModel):
     query: str
+    answerable: bool = Field(
+        description="False when nothing in the documents answers the question; the results "
+        "are then only the nearest passages."
+    )
     results: list[SearchResult]
 
 
@@ -91,6 +168,64 @@ class HealthResponse(BaseModel):
     built_at: str
     corpus_hash: str
     version: str
+    documents: int
+    build_id: str
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    format: str = Field(description="md, txt, html, pdf, docx or jsonl.")
+    source: str = Field(description="The file in the corpus folder it was read from.")
+    url: str | None
+    passages: int
+    added: str = Field(description="When it first entered the index (ISO 8601, UTC).")
+    pages: int | None = Field(None, description="Page count, for PDFs.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Other fields of its JSONL line or sidecar file."
+    )
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentOut:
+        return cls(
+            id=d.id,
+            title=d.title,
+            format=d.format,
+            source=d.source,
+            url=d.url,
+            passages=d.passages,
+            added=d.added,
+            pages=d.pages,
+            metadata=d.metadata,
+        )
+
+
+class DocumentDetail(DocumentOut):
+    sections: list[str] = Field(description="Its headings, in order: values for `section=`.")
+
+
+class DocumentsResponse(BaseModel):
+    count: int
+    documents: list[DocumentOut]
+
+
+class ChangeResponse(BaseModel):
+    added: list[str] = Field(description="Ids of documents new to the index.")
+    updated: list[str] = Field(description="Ids of documents whose file was replaced.")
+    removed: list[str]
+    documents: int
+    passages: int
+    embedded: int = Field(description="Passages embedded by this change (the rest reused).")
+    build_id: str
+    seconds: float = Field(description="How long the index update took.")
+
+
+class ReloadResponse(BaseModel):
+    changed: bool = Field(description="Whether a different index is now being served.")
+    build_id: str
+    built_at: str
+    passages: int
+    documents: int
 
 
 class ErrorResponse(BaseModel):
