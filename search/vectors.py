@@ -15,7 +15,7 @@ import numpy as np
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32  # graph neighbours per node
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96  # candidates examined per query
+HNSW_EF_SEARCH = 256  # candidates examined per query
 # A filter that leaves this few passages is answered exactly over just those passages.
 EXACT_FILTER_LIMIT = 20_000
 
