@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from search import __version__
 from search.chunk import Passage, chunk_document, slugify
 from search.embed import Embedder
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
+from search.integrity import file_digests, verify_files
 
 SCHEMA_VERSION = 1
 CORPUS_SUFFIXES = (".md", ".markdown", ".txt")
@@ -43,6 +44,8 @@ class Manifest:
     corpus_hash: str
     built_at: str
     build_seconds: float
+    # sha256 of each data file, checked at load (empty for indexes built before it existed).
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,14 +167,15 @@ def build_index(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - began, 3),
     )
-    write_index(index_dir, manifest, passages, flat)
+    manifest = write_index(index_dir, manifest, passages, flat)
     say(f"index written to {index_dir} in {manifest.build_seconds:.2f} s")
     return manifest
 
 
 def write_index(
     index_dir: Path, manifest: Manifest, passages: Sequence[Passage], flat: faiss.Index
-) -> None:
+) -> Manifest:
+    """Write the folder beside index_dir and swap it in; returns the manifest as written."""
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
@@ -180,6 +184,7 @@ def write_index(
         with open(tmp / PASSAGES, "w", encoding="utf-8") as fh:
             for p in passages:
                 fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        manifest = replace(manifest, files=file_digests(tmp, (FAISS_FILE, PASSAGES)))
         # The manifest is written last: a folder without one is never a finished index.
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
         for name in (FAISS_FILE, PASSAGES, MANIFEST):
@@ -189,6 +194,7 @@ def write_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return manifest
 
 
 def _backup_of(index_dir: Path) -> Path:
@@ -242,6 +248,7 @@ def load_index(
             f"index at {index_dir} has dimension {manifest.dimension}, but the model gives "
             f"{dimension}; rebuild with: python -m search build"
         )
+    verify_files(index_dir, manifest.files)
     passages = _read_passages(index_dir / PASSAGES)
     try:
         flat = faiss.read_index(str(index_dir / FAISS_FILE))
@@ -286,4 +293,12 @@ def ensure_index(
         if log:
             log(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
         build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
-    return load_index(index_dir, embedder.name, embedder.dimension)
+        return load_index(index_dir, embedder.name, embedder.dimension)
+    try:
+        return load_index(index_dir, embedder.name, embedder.dimension)
+    except IndexCorrupt as exc:
+        # The corpus is the source of truth and the index only derived from it: rebuild.
+        if log:
+            log(f"{exc.message}; rebuilding from {corpus_dir}")
+        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        return load_index(index_dir, embedder.name, embedder.dimension)

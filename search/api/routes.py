@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from search import __version__
 from search.api.deps import SearcherDep
+from search.api.observability import record_query
 from search.api.schemas import (
     ErrorResponse,
     HealthResponse,
@@ -23,21 +24,24 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _search(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
+def _search(request: Request, searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
     hits = searcher.search(req.q, k=req.k, section=req.section, kind=req.kind)
+    record_query(request, req.q, results=len(hits))
     return SearchResponse(query=req.q, results=[SearchResult.of_hit(h) for h in hits])
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
-def search_get(searcher: SearcherDep, req: Annotated[SearchRequest, Query()]) -> SearchResponse:
+def search_get(
+    request: Request, searcher: SearcherDep, req: Annotated[SearchRequest, Query()]
+) -> SearchResponse:
     """The passages that best answer a question, best first."""
-    return _search(searcher, req)
+    return _search(request, searcher, req)
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
-def search_post(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
+def search_post(request: Request, searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
     """As GET /search, with the fields in a JSON body."""
-    return _search(searcher, req)
+    return _search(request, searcher, req)
 
 
 @router.get("/health", response_model=HealthResponse, tags=["service"])

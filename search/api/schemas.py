@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from search.api.sanitize import clean_text
 from search.chunk import Passage
 from search.retrieve import Hit
 
@@ -33,17 +32,15 @@ class SearchRequest(BaseModel):
     @field_validator("q")
     @classmethod
     def _q_has_text(cls, value: str) -> str:
-        value = unicodedata.normalize("NFC", value).strip()
+        value = clean_text(value, MAX_QUERY_CHARS)
         if not value:
             raise ValueError("must not be empty or only white space")
-        if len(value) > MAX_QUERY_CHARS:
-            raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
         return value
 
     @field_validator("section", "kind")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+        return clean_text(value, MAX_QUERY_CHARS) or None if value is not None else None
 
 
 class PassageOut(BaseModel):
