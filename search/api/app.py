@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from search import __version__
 from search.api.observability import install_observability, request_id_of
 from search.api.routes import router
-from search.api.security import COMMON_HEADERS, error_response, install_security
+from search.api.security import ERROR_HEADERS, error_response, install_security
 from search.config import Settings
 from search.embed import Embedder, load_embedder
 from search.errors import SearchError
@@ -88,8 +88,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         # Sent outside the middleware, so it brings the headers they would have added.
-        headers = {k.decode(): v.decode() for k, v in COMMON_HEADERS}
-        headers["X-Request-ID"] = request_id_of(request) or ""
+        headers = {**ERROR_HEADERS, "X-Request-ID": request_id_of(request) or ""}
         return JSONResponse(
             {"detail": "internal error", "errors": []}, status_code=500, headers=headers
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from search.api.sanitize import clean_text
+from search.api.sanitize import HAS_TEXT, clean_text
 from search.chunk import Passage
 from search.retrieve import Hit
 
@@ -21,6 +21,8 @@ class SearchRequest(BaseModel):
         ...,
         description="The question or keywords, in the user's own words.",
         examples=["How common was domestic abuse?"],
+        # Checked (with friendlier messages) by the validator below; stated for clients.
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": HAS_TEXT},
     )
     k: int = Field(5, ge=1, le=MAX_K, description=f"How many passages to return (1..{MAX_K}).")
     section: str | None = Field(None, description="Only passages under this heading.")

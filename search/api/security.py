@@ -89,18 +89,27 @@ class Access:
         return cls(raw(settings.api_keys), raw(settings.admin_keys))
 
     def identify(self, authorization: str | None, api_key: str | None) -> Caller:
-        key = api_key
-        if authorization and authorization[:7].lower() == "bearer ":
-            key = authorization[7:]
-        key = (key or "").strip()
-        if not key:
+        """The caller's role. Two keys that disagree (one of them unknown) count as invalid."""
+        presented = []
+        if authorization is not None:
+            # Another scheme (Basic, ...) is a credential we cannot accept, not a missing one.
+            bearer = authorization[:7].lower() in ("bearer ", "bearer")
+            presented.append(authorization[7:].strip() if bearer else "")
+        if api_key is not None:
+            presented.append(api_key.strip())
+        if not presented:
             return Caller("anonymous")
+        callers = {self._one(key) for key in presented}
+        return callers.pop() if len(callers) == 1 else Caller("invalid")
+
+    def _one(self, key: str) -> Caller:
+        if not key:
+            return Caller("invalid")  # a header sent empty is a broken credential, not none
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
-        key_id = digest[:8].hex()
         if _matches(digest, self._admin):
-            return Caller("admin", key_id)
+            return Caller("admin", digest[:8].hex())
         if _matches(digest, self._user):
-            return Caller("user", key_id)
+            return Caller("user", digest[:8].hex())
         return Caller("invalid")
 
     @staticmethod
@@ -188,6 +197,12 @@ COMMON_HEADERS = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 )
+# For a response sent outside this middleware (the 500 of an unexpected error).
+ERROR_HEADERS = {
+    **{k.decode(): v.decode() for k, v in COMMON_HEADERS},
+    "Content-Security-Policy": API_CSP,
+    "Cache-Control": "no-store",
+}
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
@@ -373,6 +388,7 @@ def describe_security(schema: dict[str, Any], access: Access, limited: bool) -> 
             if rule == "admin" and access.admin_required:
                 responses.setdefault("403", _error("The key is not an admin key"))
             if "requestBody" in operation:
+                responses.setdefault("400", _error("The body is not UTF-8 text"))
                 responses.setdefault("413", _error("Request body too large"))
             if limited and path not in UNLIMITED_PATHS:
                 responses.setdefault("429", _error("Too many requests", retry))
