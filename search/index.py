@@ -6,13 +6,15 @@ only ever see a whole index; a crash mid-build leaves the previous one untouched
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,6 +180,26 @@ def write_index(
     """Write the folder beside index_dir and swap it in; returns the manifest as written."""
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        return _write_and_swap(index_dir, manifest, passages, flat)
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time; the kernel drops the lock when its holder dies, even by SIGKILL.
+
+    Holding it, any build folder left beside the index is a dead build's: remove it.
+    """
+    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in index_dir.parent.glob(f".{index_dir.name}.build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _write_and_swap(
+    index_dir: Path, manifest: Manifest, passages: Sequence[Passage], flat: faiss.Index
+) -> Manifest:
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
     try:
         faiss.write_index(flat, str(tmp / FAISS_FILE))

@@ -85,7 +85,8 @@ def test_failed_build_keeps_previous_index(
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus_dir, index_dir, fake)
     assert load_index(index_dir).manifest == first
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # No half-written build folder is left; only the (empty) lock file of the builds.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".idx.lock"]
 
 
 def test_crash_between_renames_recovers(

@@ -249,12 +249,7 @@ class ObservabilityMiddleware:
                     route,
                     status,
                     ms,
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "status": status,
-                        "ms": elapsed * 1000,
-                    },
+                    extra={"method": method, "route": route, "status": status, "ms": ms},
                 )
             request_id_var.reset(token)
 
