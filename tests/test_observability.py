@@ -149,6 +149,10 @@ def test_metrics(client: TestClient) -> None:
     assert 0 < _metric(text, "search_index_build_seconds") < 60
     assert _metric(text, "search_index_built_timestamp_seconds") > 1.7e9
     assert "neglect" not in text
+    for odd in ("BREW", "PROPFIND", "X-ANYTHING"):
+        client.request(odd, "/search")
+    text = client.get("/metrics").text
+    assert 'method="other",route="/search",status="405"' in text and "BREW" not in text
 
 
 def test_ready(settings: Settings) -> None:
@@ -222,11 +226,13 @@ def test_metrics_add_up_across_worker_processes(
         """
     )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
-    for _ in range(2):  # two "workers", one after the other
-        done = subprocess.run(
-            [sys.executable, "-c", worker], cwd=ROOT, env=env, capture_output=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr.decode()[-2000:]
+    workers = [  # two "workers", side by side
+        subprocess.Popen([sys.executable, "-c", worker], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for proc in workers:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()[-2000:]
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
     with TestClient(create_app(settings, embedder=FakeEmbedder())) as c:
         text = c.get("/metrics").text

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +43,7 @@ log = logging.getLogger("search.api")
 # Accept a caller's id (from a proxy or a client) only if it is short and printable, so it
 # cannot forge log lines or carry a payload; otherwise make one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -87,9 +87,24 @@ class Metrics:
             ["route"],
             registry=reg,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         if not self.multiprocess:
             reg.register(self.index)
             ProcessCollector(registry=reg)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        # labels() validates and locks on every call; the few (method, route, status)
+        # combinations a service sees are looked up once and kept.
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self) -> bytes:
         if not self.multiprocess:
@@ -219,7 +234,7 @@ class ObservabilityMiddleware:
             return
         incoming = next((v for k, v in scope["headers"] if k.lower() == b"x-request-id"), b"")
         text = incoming.decode("latin-1")
-        request_id = text if _REQUEST_ID.match(text) else uuid.uuid4().hex
+        request_id = text if _REQUEST_ID.match(text) else os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         header = (b"x-request-id", request_id.encode())
@@ -238,9 +253,10 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - began
             route = _template(scope) or self._match(scope)
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
+            # Any token is a valid method to HTTP; unknown ones share a label, so a caller
+            # cannot grow the metrics without bound.
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            self.metrics.observe(method, route, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 ms = round(elapsed * 1000, 1)
                 access_log.info(
