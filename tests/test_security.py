@@ -308,3 +308,21 @@ def test_routes_added_later_are_guarded_by_default(settings: Settings, tmp_path:
     with TestClient(app) as c:
         assert c.get("/documents").status_code == 401
         assert c.get("/documents", headers={"X-API-Key": USER}).json() == ["a"]
+
+
+def test_a_bad_setting_is_one_line_from_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from search.cli import cli
+
+    env = {"SEARCH_RATE_LIMIT": "lots", "SEARCH_INDEX_DIR": str(tmp_path / "i")}
+    r = CliRunner().invoke(cli, ["build"], env=env)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.output.startswith("Error: invalid setting SEARCH_RATE_LIMIT:")
+    assert r.output.count("\n") == 1
+
+
+def test_a_non_ascii_key_sent_as_utf8_matches(settings: Settings) -> None:
+    with TestClient(_app(settings, api_keys="clé-ünï")) as c:
+        r = c.get("/search", params={"q": "x"}, headers={"X-API-Key": "clé-ünï".encode()})
+        assert r.status_code == 200

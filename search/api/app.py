@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from search import __version__
+from search.api.headers import ERROR_HEADERS
 from search.api.observability import install_observability, request_id_of
 from search.api.routes import router
-from search.api.security import ERROR_HEADERS, error_response, install_security
+from search.api.security import error_response, install_security
 from search.config import Settings
 from search.embed import Embedder, load_embedder
 from search.errors import SearchError

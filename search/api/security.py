@@ -1,4 +1,4 @@
-"""Who may call what, how often, and the security headers every response carries.
+"""Who may call what, how often, with how large a body; and the headers on every answer.
 
 One pure ASGI middleware does it all before the app sees the request, so a route cannot
 forget to be protected: every path needs an API key (when keys are configured) unless it
@@ -7,19 +7,17 @@ is listed as open below, and every path under /admin needs an admin key.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from search.api.headers import PagePolicies, add_security_headers
 from search.api.ratelimit import RateLimiter, parse_rate
 from search.api.schemas import ErrorResponse
 from search.config import Settings
@@ -105,7 +103,9 @@ class Access:
     def _one(self, key: str) -> Caller:
         if not key:
             return Caller("invalid")  # a header sent empty is a broken credential, not none
-        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+        # Header values arrive decoded as latin-1; encoding back gives the bytes sent, so a
+        # non-ASCII key sent as UTF-8 matches the same key configured in the environment.
+        digest = hashlib.sha256(key.encode("latin-1", "replace")).digest()
         if _matches(digest, self._admin):
             return Caller("admin", digest[:8].hex())
         if _matches(digest, self._user):
@@ -178,42 +178,6 @@ def route_path(scope: Scope) -> str:
     return path[len(root) :] or "/" if root and path.startswith(root) else path
 
 
-# --- Security headers ---------------------------------------------------------------------
-
-# A JSON API needs no sources at all; HTML pages (/docs, the widget demo) need their own
-# scripts, Swagger UI's and ReDoc's from their CDN, and the inline styles they set.
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
-HTML_CSP = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net{hashes}; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-COMMON_HEADERS = (
-    (b"x-content-type-options", b"nosniff"),
-    # Search terms travel in URLs (GET /search?q=...): never let them leak in a Referer.
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-)
-# For a response sent outside this middleware (the 500 of an unexpected error).
-ERROR_HEADERS = {
-    **{k.decode(): v.decode() for k, v in COMMON_HEADERS},
-    "Content-Security-Policy": API_CSP,
-    "Cache-Control": "no-store",
-}
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
-
-
-def inline_script_hashes(html: str) -> list[str]:
-    """CSP source expressions ('sha256-...') for each inline <script> of a page."""
-    return [
-        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-        for s in _INLINE_SCRIPT.findall(html)
-    ]
-
-
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, fastapi_app: FastAPI, settings: Settings) -> None:
         self.app = app
@@ -225,7 +189,7 @@ class SecurityMiddleware:
         self._too_large = PayloadTooLarge(
             f"request body larger than {self.max_body} bytes (SEARCH_MAX_BODY_BYTES)"
         )
-        self._html_csp: dict[str, bytes] = {}
+        self.pages = PagePolicies(fastapi_app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -233,11 +197,11 @@ class SecurityMiddleware:
             return
         path = route_path(scope)
         headers = _headers(scope)
-        html_csp = self._csp_for(path, scope)
+        html_csp = self.pages.for_path(path, scope.get("root_path", ""))
 
         async def send_secure(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _with_security_headers(list(message["headers"]), html_csp)
+                message["headers"] = add_security_headers(list(message["headers"]), html_csp)
             await send(message)
 
         if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
@@ -281,32 +245,6 @@ class SecurityMiddleware:
 
         return receive_limited
 
-    def _csp_for(self, path: str, scope: Scope) -> bytes:
-        """The HTML policy, with the hash of Swagger UI's inline script on the docs page."""
-        is_docs = path == self.fastapi_app.docs_url
-        root = scope.get("root_path", "").rstrip("/")
-        key = f"docs:{root}" if is_docs else ""
-        if key not in self._html_csp:
-            hashes = ""
-            if is_docs:
-                hashes = " " + " ".join(inline_script_hashes(self._swagger_html(root)))
-            self._html_csp[key] = HTML_CSP.format(hashes=hashes).encode()
-        return self._html_csp[key]
-
-    def _swagger_html(self, root: str) -> str:
-        # The same call FastAPI's /docs route makes, so the hash matches the page it serves.
-        app = self.fastapi_app
-        redirect = app.swagger_ui_oauth2_redirect_url
-        return bytes(
-            get_swagger_ui_html(
-                openapi_url=root + (app.openapi_url or ""),
-                title=f"{app.title} - Swagger UI",
-                oauth2_redirect_url=root + redirect if redirect else None,
-                init_oauth=app.swagger_ui_init_oauth,
-                swagger_ui_parameters=app.swagger_ui_parameters,
-            ).body
-        ).decode()
-
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
     return {k.lower(): v for k, v in scope["headers"]}
@@ -314,24 +252,6 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
 
 def _text(raw: bytes | None) -> str | None:
     return raw.decode("latin-1") if raw is not None else None
-
-
-def _with_security_headers(
-    headers: list[tuple[bytes, bytes]], html_csp: bytes
-) -> list[tuple[bytes, bytes]]:
-    """Add what the app did not set itself (a page may bring its own stricter policy)."""
-    present = {k.lower() for k, _ in headers}
-    content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-    for name, value in COMMON_HEADERS:
-        if name not in present:
-            headers.append((name, value))
-    if b"content-security-policy" not in present:
-        is_html = content_type.startswith(b"text/html")
-        headers.append((b"content-security-policy", html_csp if is_html else API_CSP.encode()))
-    if b"cache-control" not in present and content_type.startswith(b"application/json"):
-        # Answers quote sensitive material: no browser or proxy should keep a copy.
-        headers.append((b"cache-control", b"no-store"))
-    return headers
 
 
 # --- Installation and the OpenAPI description -------------------------------------------
