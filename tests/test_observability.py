@@ -187,6 +187,7 @@ def test_query_log_records_only_unanswered_questions(settings: Settings, tmp_pat
     assert set(entry) == {"ts", "route", "reason", "query", "results", "answerable"}
     assert entry["query"] == "Jane Example" and entry["results"] == 0
     assert entry["reason"] == "zero_results" and entry["route"] == "/search"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:00\+00:00", entry["ts"])  # the hour, no finer
     raw = lines[0]
     for leak in ("secret-key", "rid-9", "agent-x", "testclient", "127.0.0.1"):
         assert leak not in raw

@@ -146,8 +146,8 @@ class IndexCollector:
 class QueryLog:
     """Opt-in JSONL of the questions nobody got an answer to, for admins to fill the gaps.
 
-    Holds the query text, route, result count and time only: no client address, no key,
-    no request id. Each line is one O_APPEND write, so several workers can share the file,
+    Holds the query text, route, result count and the hour only: no client address, no
+    key, no request id. Each line is one O_APPEND write, so several workers can share the file,
     and the file is reopened per line, so log rotation needs no signal.
     """
 
@@ -164,7 +164,9 @@ class QueryLog:
 
     def write(self, route: str, query: str, results: int, answerable: bool | None) -> None:
         entry = {
-            "ts": datetime.now(UTC).isoformat(timespec="seconds"),
+            # To the hour only: a time to the second could be matched against a proxy's
+            # access log, which has client addresses, and so name who asked.
+            "ts": datetime.now(UTC).replace(minute=0, second=0).isoformat(timespec="minutes"),
             "route": route,
             "reason": "not_covered" if answerable is False else "zero_results",
             "query": query,
@@ -199,7 +201,7 @@ def record_query(
     obs: Observability | None = getattr(request.app.state, "observability", None)
     if obs is None:
         return
-    route = _template(request.scope) or request.url.path
+    route = _template(request.scope) or "unmatched"
     m = obs.metrics
     m.queries.labels(route).inc()
     if results == 0:
