@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from search.api import create_app
@@ -236,6 +236,18 @@ def test_body_limit(settings: Settings) -> None:
 
         r = c.post("/search", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413 and r.json()["errors"] == []
+
+
+def test_uploads_keep_their_own_limit(settings: Settings) -> None:
+    app = _app(settings, max_body_bytes=100)
+
+    @app.put("/admin/documents/{name}")
+    async def upload(name: str, request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    with TestClient(app) as c:
+        r = c.put("/admin/documents/report.md", content=b"x" * 5000)
+        assert r.status_code == 200 and r.json() == {"bytes": 5000}
 
 
 # --- security headers --------------------------------------------------------------------------

@@ -41,6 +41,8 @@ OPEN_PATHS = frozenset(
 )
 OPEN_PREFIXES = ("/widget/", "/static/")
 ADMIN_PREFIX = "/admin"
+# Document uploads (admin only) stream their body and enforce their own, larger limit.
+UPLOAD_PREFIXES = ("/admin/documents/",)
 # Health checks come every few seconds from every balancer; they never count against a limit.
 UNLIMITED_PATHS = frozenset({"/health", "/ready"})
 
@@ -221,13 +223,17 @@ class SecurityMiddleware:
                 error = RateLimited(f"too many requests; retry in {wait} s", wait)
         if error is None:
             error = self.access.check(path, caller)
-        length = headers.get(b"content-length", b"0")
-        if error is None and length.isdigit() and int(length) > self.max_body:
-            error = self._too_large
+        if path.startswith(UPLOAD_PREFIXES):
+            receive_checked = receive
+        else:
+            length = headers.get(b"content-length", b"0")
+            if error is None and length.isdigit() and int(length) > self.max_body:
+                error = self._too_large
+            receive_checked = self._limited(receive)
         if error is not None:
             await error_response(error)(scope, receive, send_secure)
             return
-        await self.app(scope, self._limited(receive), send_secure)
+        await self.app(scope, receive_checked, send_secure)
 
     def _limited(self, receive: Receive) -> Receive:
         """receive, refusing a body (chunked, so of no announced length) beyond the limit."""
