@@ -148,7 +148,8 @@ def query(
     settings = _settings(index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size)
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    ranking = Searcher(index, embedder).search(question, k, section, kind, mode, document)
+    searcher = Searcher(index, embedder, settings.glossary)
+    ranking = searcher.search(question, k, section, kind, mode, document)
     if as_json:
         rows = [
             {**asdict(h.passage), "link": passage_link(h.passage), "score": h.score}
@@ -300,7 +301,8 @@ def ask(
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
     settings = _settings(index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size)
-    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
+    searcher = Searcher(index, embedder, settings.glossary)
     reply = Answerer(searcher).answer(question, section=section, kind=kind)
     if as_json:
         click.echo(json.dumps(asdict(reply), ensure_ascii=False, indent=2))
@@ -377,7 +379,8 @@ def evaluate(
             click.echo(json.dumps(results if mode == "all" else results[mode]))
         return
     gold = ev.load_gold(questions or DEFAULT_GOLD)
-    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
+    searcher = Searcher(index, embedder, settings.glossary)
     reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
     names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
     click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))

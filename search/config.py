@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     port: int = 8000
     default_k: int = Field(5, ge=1, le=50)
     batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")
+    glossary: Path | None = Field(
+        None,
+        description="Acronym glossary (TSV: term, expansion[, caps]) used instead of the bundled "
+        "search/data/glossary.tsv.",
+    )
     max_upload_mb: float = Field(
         50, gt=0, description="Largest file PUT /admin/documents/{name} accepts, in MB."
     )

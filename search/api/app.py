@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         index = ensure_index(settings.corpus_dir, settings.index_dir, model, log=log.info)
 
         def make_searcher(loaded: LoadedIndex) -> Searcher:
-            return Searcher(loaded, model)
+            return Searcher(loaded, model, settings.glossary)
 
         app.state.searcher = make_searcher(index)
         app.state.reloader = IndexReloader(app, settings.index_dir, model, make_searcher)
