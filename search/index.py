@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +36,7 @@ from search.ingest import (
     corpus_hash,
     read_corpus,
 )
+from search.integrity import file_digests, verify_files
 from search.onnx_embed import QueryModel
 from search.vectors import kind_of, make_index
 
@@ -65,6 +66,8 @@ class Manifest:
     embedded_passages: int  # how many passages this build had to embed (the rest were reused)
     index_type: str = "flat"  # "flat" (exact) or "hnsw" (approximate), by passage count
     query_model: QueryModel | None = None  # the torch-free query model in the folder, if any
+    # sha256 of each data file, checked at load (empty for indexes built before it existed).
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ def index_lock(index_dir: Path) -> Iterator[None]:
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with open(index_dir.parent / f".{index_dir.name}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        # The kernel drops the lock when its holder dies, even by SIGKILL: holding it, any
+        # build folder left beside the index is a dead build's.
+        for stale in index_dir.parent.glob(f".{index_dir.name}.build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         try:
             yield
         finally:
@@ -268,6 +275,8 @@ def write_index(
         _jsonl(tmp / DOCUMENTS, documents)
         if finish is not None:
             manifest = finish(tmp, manifest)
+        data_files = (FAISS_FILE, VECTORS, VECTOR_KEYS, PASSAGES, DOCUMENTS)
+        manifest = replace(manifest, files=file_digests(tmp, data_files))
         # The manifest is written last: a folder without one is never a finished index.
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
@@ -369,6 +378,7 @@ def _load_once(index_dir: Path, model: str | None, dimension: int | None) -> Loa
             f"index at {index_dir} has dimension {manifest.dimension}, but the model gives "
             f"{dimension}; rebuild with: python -m search build"
         )
+    verify_files(folder, manifest.files)
     passages = _read_jsonl(folder / PASSAGES, Passage)
     documents = _read_jsonl(folder / DOCUMENTS, Document)
     try:
@@ -434,4 +444,11 @@ def ensure_index(
             built = loaded.manifest.built_at
             say(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
             return loaded
-    return load_index(index_dir, embedder.name, embedder.dimension)
+    try:
+        return load_index(index_dir, embedder.name, embedder.dimension)
+    except IndexCorrupt as exc:
+        # The corpus is the source of truth and the index only derived from it: rebuild.
+        if log:
+            log(f"{exc.message}; rebuilding from {corpus_dir}")
+        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        return load_index(index_dir, embedder.name, embedder.dimension)

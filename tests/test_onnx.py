@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from search.embed import SentenceTransformerEmbedder
+from search.evaluate import evaluate_gold, load_gold
 from search.index import Manifest, build_index, load_index
 from search.onnx_embed import OnnxEmbedder
 from search.retrieve import Searcher
@@ -78,20 +79,15 @@ def test_vectors_agree_with_sentence_transformers(
 def test_retrieval_quality_is_unchanged(
     built: tuple[Path, Manifest], model: SentenceTransformerEmbedder, onnx: OnnxEmbedder
 ) -> None:
+    """The eval figures (python -m search eval) with ONNX queries are within 0.01."""
     index_dir, manifest = built
     index = load_index(index_dir, manifest.model, manifest.dimension)
-
-    def hit_rate(searcher: Searcher, k: int) -> float:
-        hits = 0
-        for g in gold():
-            texts = [h.passage.text for h in searcher.search(str(g["question"]), k)]
-            answers = [str(a) for a in g["answers"]]  # type: ignore[attr-defined]
-            hits += any(a in t for a in answers for t in texts)
-        return hits / len(gold())
-
-    for k in (1, 5):
-        reference, fast = hit_rate(Searcher(index, model), k), hit_rate(Searcher(index, onnx), k)
-        assert abs(fast - reference) <= 0.01, (k, reference, fast)
+    questions = load_gold(ROOT / "tests" / "data" / "gold.jsonl")
+    for mode in ("hybrid", "dense"):
+        reference = evaluate_gold(Searcher(index, model), questions, mode).metrics
+        fast = evaluate_gold(Searcher(index, onnx), questions, mode).metrics
+        for name in ("hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged"):
+            assert abs(fast[name] - reference[name]) <= 0.01, (mode, name, reference, fast)
 
 
 def test_rebuild_reuses_the_export(
