@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from search.chunk import split_sentences
-from search.index import passages_of, read_corpus
+from search.chunk import Passage
+from search.ingest import read_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -45,9 +46,13 @@ _TEMPLATES = (
 )
 
 
+def corpus_passages() -> list[Passage]:
+    return [p for d in read_corpus(CORPUS) for p in d.passages]
+
+
 def corpus_sentences() -> list[str]:
     sentences = []
-    for p in passages_of(read_corpus(CORPUS)):
+    for p in corpus_passages():
         sentences.extend(s for s, _, _ in split_sentences(p.text, 0) if len(s.split()) >= 5)
     return list(dict.fromkeys(sentences))
 
@@ -104,7 +109,7 @@ def write_corpus(folder: Path, passages: int, per_document: int = 500, seed: int
     """A folder of Markdown documents holding about `passages` paragraphs in all."""
     rng = random.Random(seed)
     sentences = corpus_sentences()
-    sections = sorted({p.section for p in passages_of(read_corpus(CORPUS))})
+    sections = sorted({p.section for p in corpus_passages()})
     paragraphs = _paragraphs(rng, sentences)
     folder.mkdir(parents=True, exist_ok=True)
     written = 0

@@ -1,10 +1,12 @@
-"""The vector index: exact (flat) for small corpora, HNSW above a measured size.
+"""The vector index: exact (flat) for small corpora, HNSW from a measured size on.
 
 Both score by inner product over L2-normalised vectors, i.e. cosine similarity. The
-threshold and the HNSW parameters come from bench/ann.py (README, Performance): below
-HNSW_THRESHOLD passages exact search answers within a few milliseconds, so exactness costs
-nothing; above it, exact search grows linearly while HNSW stays near a millisecond with
-recall@10 above 0.95.
+threshold and the HNSW parameters come from bench/ann.py (README, Performance): up to
+HNSW_THRESHOLD passages exact search takes a millisecond or two, so exactness costs nothing;
+beyond it, flat search grows linearly (about 20 ms at 100k, 220 ms at 1M on a loaded
+2-core machine) while HNSW stays at a few milliseconds. Recall@10 on Gaussian vectors
+shaped like real ones (a hard case for graphs): 0.995 at 10k and 0.946 at 100k with
+efSearch 192, 0.93 at 1M with 512.
 """
 
 from __future__ import annotations
