@@ -14,8 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from search.chunk import split_sentences
-from search.chunk import Passage
+from search.chunk import Passage, split_sentences
 from search.ingest import read_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
