@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 
 from search import __version__
 from search.api.routes import router
+from search.api.widget import install_cors
+from search.api.widget import router as widget_router
 from search.config import Settings
 from search.embed import Embedder, load_embedder
 from search.errors import SearchError
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(widget_router)
+    install_cors(app, settings)
     _install_error_handlers(app)
     return app
 
