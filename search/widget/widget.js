@@ -46,9 +46,9 @@ animation:slide 1s linear infinite}
 .answer{border-left:4px solid var(--_accent)}
 .label{display:block;font-size:.72em;font-weight:700;letter-spacing:.06em;text-transform:uppercase;color:var(--_accent)}
 .head{display:flex;gap:.6em;align-items:baseline;justify-content:space-between}
-.title{font-weight:600;color:var(--_fg);text-decoration:none}a.title{color:var(--_accent);text-decoration:underline}
+.name{font-weight:600;color:var(--_fg);text-decoration:none}a.name{color:var(--_accent);text-decoration:underline}
 .kind{flex:none;font-size:.72em;padding:.1em .55em;border:1px solid var(--_border);border-radius:999px;color:var(--_muted)}
-.sec{font-size:.85em;color:var(--_muted)}
+.doc{font-size:.8em;color:var(--_muted)}
 .text{margin:.3em 0 0;font-size:.93em}.said{margin:.2em 0 0;font-weight:600}
 .opt:not(.answer) .text{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden}
 mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1em}
@@ -326,20 +326,23 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       opt.setAttribute("aria-selected", "false");
       opt.setAttribute("part", "option");
       if (item.kind === "topic") {
-        opt.append(make("span", "title", item.topic));
-        if (item.title && item.title !== item.topic) opt.append(make("div", "sec", item.title));
+        opt.append(make("span", "name sec", item.topic));
+        if (item.title && item.title !== item.topic) opt.append(make("div", "doc title", item.title));
       } else {
         const r = item.r;
         item.url = safeLink(r.url, this._base());
         if (item.kind === "answer") opt.append(make("span", "label", "Answer"));
+        // The section leads (one document has many); the document title follows, muted.
+        const doc = str(r.title) || str(r.document);
+        const sec = str(r.section) !== doc ? str(r.section) : "";
         const head = make("div", "head");
-        const name = str(r.title) || str(r.document);
-        const title = make(item.url ? "a" : "span", "title", name || (item.url ? "Open source" : ""));
-        if (item.url) { title.href = item.url; title.tabIndex = -1; }
-        head.append(title);
+        const name = make(item.url ? "a" : "span", "name " + (sec ? "sec" : "title"),
+          sec || doc || (item.url ? "Open source" : ""));
+        if (item.url) { name.href = item.url; name.tabIndex = -1; }
+        head.append(name);
         if (str(r.kind)) head.append(make("span", "kind", r.kind));
-        if (title.textContent || str(r.kind)) opt.append(head);
-        if (str(r.section) && r.section !== r.title) opt.append(make("div", "sec", r.section));
+        if (name.textContent || str(r.kind)) opt.append(head);
+        if (sec && doc) opt.append(make("div", "doc title", doc));
         const text = make("p", "text");
         const done = marked(text, str(r.text), item.hl);
         if (item.kind === "answer" && item.said && !done) opt.append(make("p", "said", item.said));
