@@ -383,7 +383,7 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       } else if (ev.key === "Enter") {
         ev.preventDefault();
         if (this._active >= 0 && !this._panel.hidden) this._choose(this._active);
-        else this._schedule(0, true);
+        else this._schedule(0, this._state.classList.contains("error"));  // retry after an error
       } else if (ev.key === "Escape" && (this._input.value || !this._panel.hidden)) {
         ev.preventDefault();
         this._input.value = "";
