@@ -242,9 +242,19 @@ def _pieces(text: str, start: int, limit: int = MAX_PASSAGE_CHARS) -> list[tuple
     return [(text[s - start : e - start], s, e) for s, e in spans]
 
 
+_TABLE_MARK = ". From the table: "
+
+
+def statistic_parts(text: str) -> tuple[str, str, str] | None:
+    """(label, value, table context) of a statistic passage's text, else None."""
+    head, mark, context = text.partition(_TABLE_MARK)
+    label, colon, value = head.rpartition(": ")
+    return (label, value, context) if mark and colon else None
+
+
 def _statistic_text(header: str, value: str, row: str | None, context: str) -> str:
     label = f"{row}, {header}" if row else header
-    text = f"{label}: {value}. From the table: {context}"
+    text = f"{label}: {value}{_TABLE_MARK}{context}"
     if len(text) > MAX_PASSAGE_CHARS:
         keep = MAX_PASSAGE_CHARS - (len(text) - len(context)) - 1
         text = text[: len(text) - len(context)] + context[:keep].rstrip() + "\u2026"
@@ -260,7 +270,7 @@ def table_statistics(
 ) -> list[tuple[str, int, int]]:
     """One self-contained sentence per value cell: header, row label, value, lead-in."""
     if len(rows) < 2:
-        return [(f"{c[0]}. From the table: {context}", c[1], c[2]) for r in rows for c in r]
+        return [(f"{c[0]}{_TABLE_MARK}{context}", c[1], c[2]) for r in rows for c in r]
     header = rows[0]
     out = []
     for row in rows[1:]:

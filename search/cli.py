@@ -14,6 +14,7 @@ import click
 
 from search.config import Settings
 from search.errors import SearchError
+from search.retrieve import MODES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,6 +99,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--section", default=None, help="Only passages under this heading.")
 @click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
+@click.option("--mode", default="hybrid", show_default=True, type=click.Choice(MODES))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @_friendly_errors
@@ -106,6 +108,7 @@ def query(
     k: int,
     section: str | None,
     kind: str | None,
+    mode: str,
     index_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -126,15 +129,139 @@ def query(
     settings = _settings(index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size)
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    hits = Searcher(index, embedder).search(question, k=k, section=section, kind=kind)
+    ranking = Searcher(index, embedder).search(question, k, section, kind, mode)
     if as_json:
-        rows = [{**asdict(h.passage), "score": h.score} for h in hits]
-        click.echo(json.dumps({"query": question, "results": rows}, ensure_ascii=False, indent=2))
+        rows = [{**asdict(h.passage), "score": h.score} for h in ranking.hits]
+        body = {"query": question, "answerable": ranking.answerable, "results": rows}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    for rank, hit in enumerate(hits, 1):
+    if not ranking.answerable:
+        click.echo("The documents do not seem to cover this; the nearest passages are:\n")
+    for rank, hit in enumerate(ranking.hits, 1):
         p = hit.passage
         click.echo(f"{rank}. [{hit.score:.3f}] {p.section} · {p.kind}")
         click.echo(f"   {p.text}\n")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--section", default=None, help="Only answer from passages under this heading.")
+@click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@_friendly_errors
+def ask(
+    question: str, section: str | None, kind: str | None, index_dir: Path | None, as_json: bool
+) -> None:
+    """Print the sentence of the documents that answers QUESTION, with its citation.
+
+    \b
+    Example:
+      python -m search ask "What percentage of reviews involved domestic abuse?"
+    """
+    from dataclasses import asdict
+
+    from search.answer import Answerer
+    from search.embed import load_embedder
+    from search.index import load_index
+    from search.retrieve import Searcher
+
+    if not question.strip():
+        raise click.BadParameter("must not be empty", param_hint="QUESTION")
+    settings = _settings(index_dir=index_dir)
+    embedder = load_embedder(settings.model, settings.batch_size)
+    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    reply = Answerer(searcher).answer(question, section=section, kind=kind)
+    if as_json:
+        click.echo(json.dumps(asdict(reply), ensure_ascii=False, indent=2))
+        return
+    if reply.answer is None:
+        click.echo(reply.message)
+    else:
+        click.echo(f"{reply.answer}\n")
+        first = reply.citations[0].passage
+        click.echo(f"  source: {first.title} - {first.section} ({first.kind})")
+        click.echo(f"  confidence: {reply.confidence:.2f}")
+    others = reply.citations[1:] if reply.answer else reply.citations
+    if others:
+        click.echo("\nsee also:" if reply.answer else "\nclosest passages:")
+        for c in others:
+            click.echo(f"  - [{c.passage.section}] {c.passage.text[:100]}")
+
+
+DEFAULT_GOLD = Path("tests/data/gold.jsonl")
+
+
+def _metrics_table(rows: dict[str, dict[str, float]], names: list[str]) -> str:
+    head = f"{'mode':<8}" + "".join(f"{n:>17}" for n in names)
+    lines = [head, "-" * len(head)]
+    for mode, metrics in rows.items():
+        lines.append(
+            f"{mode:<8}" + "".join(f"{metrics.get(n, float('nan')):>18.3f}" for n in names)
+        )
+    return "\n".join(lines)
+
+
+@cli.command("eval")
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=f"Gold set (JSONL); default {DEFAULT_GOLD}.",
+)
+@click.option(
+    "--beir",
+    "beir_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Evaluate on a BEIR-format folder instead (corpus.jsonl, queries.jsonl, qrels/).",
+)
+@click.option("--mode", default="all", show_default=True, type=click.Choice([*MODES, "all"]))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as JSON (last line).")
+@_friendly_errors
+def evaluate(
+    questions: Path | None, beir_dir: Path | None, mode: str, index_dir: Path | None, as_json: bool
+) -> None:
+    """Measure retrieval: hit@1, hit@3, MRR@10, nDCG@10 and off-topic flagging on a gold set,
+    or nDCG@10, Recall@100 and MRR@10 on a BEIR dataset.
+
+    \b
+    Examples:
+      python -m search eval
+      python -m search eval --mode hybrid --json
+      python -m search eval --beir tests/data/beir-mini --json
+    """
+    from search import evaluate as ev
+    from search.embed import load_embedder
+    from search.index import load_index
+    from search.retrieve import Searcher
+
+    settings = _settings(index_dir=index_dir)
+    modes = list(MODES) if mode == "all" else [mode]
+    embedder = load_embedder(settings.model, settings.batch_size)
+    if beir_dir is not None:
+        results = ev.run_beir(beir_dir, embedder, modes, progress=_progress("embedding"))
+        click.echo(_metrics_table(results, ["ndcg@10", "recall@100", "mrr@10"]))
+        if as_json:
+            click.echo(json.dumps(results if mode == "all" else results[mode]))
+        return
+    gold = ev.load_gold(questions or DEFAULT_GOLD)
+    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
+    names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
+    click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))
+    click.echo("\ndirect answers")
+    answer_names = ["answer_fact", "answer_cited", "answered", "declined"]
+    click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, answer_names))
+    for m, report in reports.items():
+        if report.misses:
+            click.echo(f"\nmisses ({m}):")
+            for line in report.misses:
+                click.echo(f"  {line}")
+    if as_json:
+        metrics = {m: r.metrics for m, r in reports.items()}
+        click.echo(json.dumps(metrics if mode == "all" else metrics[mode]))
 
 
 @cli.command()

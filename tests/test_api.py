@@ -127,3 +127,54 @@ def test_unexpected_error_is_json_not_traceback(settings: Settings) -> None:
     assert r.status_code == 500
     assert r.json() == {"detail": "internal error", "errors": []}
     assert "secret" not in r.text
+
+
+def test_search_reports_answerable_and_mode(client: TestClient) -> None:
+    body = client.get("/search", params={"q": "domestic abuse", "mode": "bm25"}).json()
+    assert body["answerable"] is True
+    assert body["results"][0]["text"].startswith("Domestic abuse")
+    assert client.get("/search", params={"q": "qwertyuiop zxcvb"}).json()["answerable"] is False
+    r = client.get("/search", params={"q": "x", "mode": "magic"})
+    assert r.status_code == 422 and "mode" in r.json()["detail"]
+
+
+ANSWER_FIELDS = {"question", "answerable", "answer", "confidence", "message", "citations"}
+
+
+def test_answer_contract(client: TestClient) -> None:
+    r = client.get("/answer", params={"q": "What percentage of domestic abuse?"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == ANSWER_FIELDS
+    assert body["answerable"] is True and body["answer"] == "Domestic abuse: 164 (59%)"
+    cite = body["citations"][0]
+    assert set(cite) == RESULT_FIELDS - {"score"} | {"highlight"}
+    assert cite["text"][cite["highlight"]["start"] : cite["highlight"]["end"]] == body["answer"]
+    posted = client.post("/answer", json={"question": "What percentage of domestic abuse?"})
+    assert posted.json() == body
+
+
+def test_answer_not_covered(client: TestClient) -> None:
+    body = client.post("/answer", json={"question": "qwertyuiop zxcvb"}).json()
+    assert body["answerable"] is False and body["answer"] is None
+    assert body["message"].startswith("The documents do not cover this")
+    assert body["citations"] and all(c["highlight"] is None for c in body["citations"])
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({}, "question is required"),
+        ({"question": "  "}, "question must not be empty"),
+        ({"question": "a" * 1001}, "at most 1000"),
+        ({"question": "ok", "kind": "poem"}, "valid kinds"),
+        ({"question": "ok", "section": "Nowhere"}, "valid sections"),
+        ({"question": "ok", "extra": 1}, "extra is not a known field"),
+    ],
+)
+def test_answer_validation(client: TestClient, body: dict[str, object], needle: str) -> None:
+    r = client.post("/answer", json=body)
+    assert r.status_code == 422 and needle in r.json()["detail"], r.text
+    if "extra" not in body:  # GET has no body to carry unknown fields
+        params = {("q" if k == "question" else k): v for k, v in body.items()}
+        assert client.get("/answer", params=params).status_code == 422

@@ -51,3 +51,20 @@ def test_vectors_are_normalised_float32(model: SentenceTransformerEmbedder) -> N
 def test_real_ranking(real_client: TestClient, question: str, starts: str) -> None:
     results = real_client.get("/search", params={"q": question, "k": 3}).json()["results"]
     assert results[0]["text"].startswith(starts), [r["text"][:60] for r in results]
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("What percentage of reviews involved domestic abuse?", "164 (59%)"),
+        ("Did dads feel left out?", "Fathers and partners sometimes felt alienated"),
+    ],
+)
+def test_real_answers(real_client: TestClient, question: str, fact: str) -> None:
+    body = real_client.get("/answer", params={"q": question}).json()
+    assert body["answerable"] is True and fact in body["answer"]
+
+
+def test_real_off_topic_declined(real_client: TestClient) -> None:
+    body = real_client.get("/answer", params={"q": "how do I reset my password"}).json()
+    assert body["answerable"] is False and body["answer"] is None

@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from search import __version__
+from search.answer import Answerer
 from search.api.deps import SearcherDep
 from search.api.schemas import (
+    AnswerRequest,
+    AnswerResponse,
     ErrorResponse,
     HealthResponse,
     SearchRequest,
@@ -24,8 +27,12 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _search(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
-    hits = searcher.search(req.q, k=req.k, section=req.section, kind=req.kind)
-    return SearchResponse(query=req.q, results=[SearchResult.of_hit(h) for h in hits])
+    ranking = searcher.search(req.q, k=req.k, section=req.section, kind=req.kind, mode=req.mode)
+    return SearchResponse(
+        query=req.q,
+        answerable=ranking.answerable,
+        results=[SearchResult.of_hit(h) for h in ranking.hits],
+    )
 
 
 @router.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
@@ -38,6 +45,28 @@ def search_get(searcher: SearcherDep, req: Annotated[SearchRequest, Query()]) ->
 def search_post(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
     """As GET /search, with the fields in a JSON body."""
     return _search(searcher, req)
+
+
+class AnswerQuery(SearchRequest):
+    """GET /answer takes `q` like /search (k is how many passages to consider)."""
+
+
+def _answer(searcher: SearcherDep, req: AnswerRequest) -> AnswerResponse:
+    answer = Answerer(searcher).answer(req.question, req.section, req.kind, req.mode)
+    return AnswerResponse.of(answer)
+
+
+@router.get("/answer", response_model=AnswerResponse, responses=ERRORS, tags=["answer"])
+def answer_get(searcher: SearcherDep, req: Annotated[AnswerQuery, Query()]) -> AnswerResponse:
+    """A direct answer quoted from the documents, with its citations."""
+    body = AnswerRequest(question=req.q, section=req.section, kind=req.kind, mode=req.mode)
+    return _answer(searcher, body)
+
+
+@router.post("/answer", response_model=AnswerResponse, responses=ERRORS, tags=["answer"])
+def answer_post(searcher: SearcherDep, req: AnswerRequest) -> AnswerResponse:
+    """As GET /answer, with `question` in a JSON body."""
+    return _answer(searcher, req)
 
 
 @router.get("/health", response_model=HealthResponse, tags=["service"])

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from search.answer import Answer, Citation
 from search.chunk import Passage
 from search.retrieve import Hit
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 50
+
+
+def clean_query(value: str) -> str:
+    """The question, NFC-normalised and trimmed; refused when empty or too long."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise ValueError("must not be empty or only white space")
+    if len(value) > MAX_QUERY_CHARS:
+        raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
+    return value
+
+
+def blank_is_none(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
 
 
 class SearchRequest(BaseModel):
@@ -30,20 +46,26 @@ class SearchRequest(BaseModel):
         description="Only passages of this kind: summary, theme, learning, finding, statistic.",
     )
 
-    @field_validator("q")
-    @classmethod
-    def _q_has_text(cls, value: str) -> str:
-        value = unicodedata.normalize("NFC", value).strip()
-        if not value:
-            raise ValueError("must not be empty or only white space")
-        if len(value) > MAX_QUERY_CHARS:
-            raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
-        return value
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Ranking: BM25 and dense fused (default), dense only, or BM25 only."
+    )
 
-    @field_validator("section", "kind")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    _q = field_validator("q")(clean_query)
+    _filters = field_validator("section", "kind")(blank_is_none)
+
+
+class AnswerRequest(BaseModel):
+    """POST /answer body; GET /answer takes the same fields with `q` for the question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., examples=["What percentage of reviews involved domestic abuse?"])
+    section: str | None = Field(None, description="Only answer from passages under this heading.")
+    kind: str | None = Field(None, description="Only answer from passages of this kind.")
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+
+    _question = field_validator("question")(clean_query)
+    _filters = field_validator("section", "kind")(blank_is_none)
 
 
 class PassageOut(BaseModel):
@@ -78,8 +100,49 @@ class SearchResult(PassageOut):
         return cls(**PassageOut.of(hit.passage).model_dump(), score=round(hit.score, 6))
 
 
+class Highlight(BaseModel):
+    start: int = Field(description="Offset of the answer's first character in the citation text.")
+    end: int
+
+
+class CitationOut(PassageOut):
+    highlight: Highlight | None = Field(
+        description="Where the answer stands inside this citation's text; null for a passage "
+        "cited as support or suggestion only."
+    )
+
+    @classmethod
+    def of_citation(cls, c: Citation) -> CitationOut:
+        span = Highlight(start=c.highlight[0], end=c.highlight[1]) if c.highlight else None
+        return cls(**PassageOut.of(c.passage).model_dump(), highlight=span)
+
+
+class AnswerResponse(BaseModel):
+    question: str
+    answerable: bool = Field(description="False when the documents do not cover the question.")
+    answer: str | None = Field(description="The answering sentence or figure, verbatim.")
+    confidence: float = Field(ge=0, le=1)
+    message: str = Field(description="Where the answer comes from, or why there is none.")
+    citations: list[CitationOut] = Field(
+        description="The answer's passage first, then other supporting passages; when "
+        "unanswerable, the nearest passages as suggestions."
+    )
+
+    @classmethod
+    def of(cls, a: Answer) -> AnswerResponse:
+        return cls(
+            question=a.question, answerable=a.answerable, answer=a.answer,
+            confidence=a.confidence, message=a.message,
+            citations=[CitationOut.of_citation(c) for c in a.citations],
+        )  # fmt: skip
+
+
 class SearchResponse(BaseModel):
     query: str
+    answerable: bool = Field(
+        description="False when nothing in the documents answers the question; the results "
+        "are then only the nearest passages."
+    )
     results: list[SearchResult]
 
 

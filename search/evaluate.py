@@ -1,0 +1,245 @@
+"""Measure retrieval on a gold set of practitioners' questions, or on any BEIR-format dataset."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+
+from search import __version__
+from search.answer import Answerer
+from search.chunk import Passage
+from search.embed import Embedder
+from search.errors import SearchError
+from search.index import Manifest, embed_in_batches, load_index, write_index
+from search.retrieve import Searcher
+
+
+class EvalDataError(SearchError):
+    """A gold set or BEIR folder that cannot be used as it is."""
+
+    status_code = 400
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    question: str
+    answers: tuple[str, ...]  # verbatim text of the answering passage(s); empty = off-topic
+    fact: str | None
+    type: str
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.answers)
+
+
+@dataclass
+class Report:
+    metrics: dict[str, float]
+    misses: list[str] = field(default_factory=list)
+
+
+def _jsonl(path: Path) -> Iterable[tuple[int, dict[str, object]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalDataError(f"{path}: cannot be read ({exc.strerror})") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise EvalDataError(f"{path}:{n}: not JSON ({exc})") from exc
+        if not isinstance(row, dict):
+            raise EvalDataError(f"{path}:{n}: expected a JSON object")
+        yield n, row
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    out = []
+    for n, row in _jsonl(path):
+        question, answers = row.get("question"), row.get("answers", [])
+        if not isinstance(question, str) or not isinstance(answers, list):
+            raise EvalDataError(f"{path}:{n}: needs 'question' (text) and 'answers' (list)")
+        fact = row.get("fact")
+        out.append(
+            GoldQuestion(
+                question,
+                tuple(str(a) for a in answers),
+                fact if isinstance(fact, str) else None,
+                str(row.get("type", "")),
+            )
+        )
+    return out
+
+
+def relevant_ids(passages: Sequence[Passage], answers: Sequence[str]) -> set[str]:
+    """Passages that hold any of the answer keys (a stable key: their own text, not a rank)."""
+    return {p.id for p in passages if any(a in p.text for a in answers)}
+
+
+def _dcg(gains: Sequence[float]) -> float:
+    return sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+
+
+def ndcg(ranked: Sequence[str], gains: dict[str, float], k: int = 10) -> float:
+    ideal = _dcg(sorted(gains.values(), reverse=True)[:k])
+    return _dcg([gains.get(r, 0.0) for r in ranked[:k]]) / ideal if ideal else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
+    return next((1.0 / (i + 1) for i, r in enumerate(ranked[:k]) if r in relevant), 0.0)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def evaluate_gold(
+    searcher: Searcher, gold: Sequence[GoldQuestion], mode: str, answers: bool = True
+) -> Report:
+    """hit@1, hit@3, MRR@10, nDCG@10 on in-scope questions; flag rates on both kinds; and,
+    with answers, how often the direct answer states the fact and cites its passage."""
+    sums = {"hit@1": 0.0, "hit@3": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
+    flagged_off = flagged_in = n_in = n_off = 0
+    fact_ok = cited_ok = n_fact = answered = declined = 0
+    answerer = Answerer(searcher)
+    misses = []
+    for q in gold:
+        ranking = searcher.search(q.question, k=10, mode=mode)
+        ranked = [h.passage.id for h in ranking.hits]
+        reply = answerer.answer(q.question, mode=mode) if answers else None
+        if not q.in_scope:
+            n_off += 1
+            flagged_off += not ranking.answerable
+            declined += reply is not None and reply.answer is None
+            if ranking.answerable:
+                misses.append(f"not flagged  {q.question!r} (dense {ranking.dense_top:.2f})")
+            continue
+        if reply is not None:
+            answered += reply.answer is not None
+            if q.fact:
+                n_fact += 1
+                holders = relevant_ids(searcher.passages, q.answers)
+                fact_ok += _norm(q.fact) in _norm(reply.answer or "")
+                cited_ok += any(
+                    c.passage.id in holders and q.fact in c.passage.text for c in reply.citations
+                )
+                if _norm(q.fact) not in _norm(reply.answer or ""):
+                    misses.append(f"answer lacks {q.fact!r}  {q.question!r} -> {reply.answer!r}")
+        n_in += 1
+        relevant = relevant_ids(searcher.passages, q.answers)
+        if not relevant:
+            raise EvalDataError(f"no passage holds the answer of {q.question!r}: {q.answers}")
+        sums["hit@1"] += ranked[:1] != [] and ranked[0] in relevant
+        sums["hit@3"] += any(r in relevant for r in ranked[:3])
+        sums["mrr@10"] += reciprocal_rank(ranked, relevant)
+        sums["ndcg@10"] += ndcg(ranked, dict.fromkeys(relevant, 1.0))
+        flagged_in += not ranking.answerable
+        if not ranked or ranked[0] not in relevant:
+            rank = next((i + 1 for i, r in enumerate(ranked) if r in relevant), None)
+            top = ranking.hits[0].passage.text[:70] if ranking.hits else "-"
+            misses.append(f"rank {rank or '>10':>3}  {q.question!r} -> top: {top!r}")
+        if not ranking.answerable:
+            misses.append(f"wrongly flagged  {q.question!r} (dense {ranking.dense_top:.2f})")
+    metrics = {name: value / max(n_in, 1) for name, value in sums.items()}
+    metrics["offtopic_flagged"] = flagged_off / max(n_off, 1)
+    metrics["inscope_flagged"] = flagged_in / max(n_in, 1)
+    if answers:
+        metrics["answer_fact"] = fact_ok / max(n_fact, 1)
+        metrics["answer_cited"] = cited_ok / max(n_fact, 1)
+        metrics["answered"] = answered / max(n_in, 1)
+        metrics["declined"] = declined / max(n_off, 1)
+    metrics["questions"] = float(n_in)
+    metrics["offtopic_questions"] = float(n_off)
+    return Report(metrics, misses)
+
+
+# --- BEIR --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BeirData:
+    passages: tuple[Passage, ...]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, float]]
+
+
+def load_beir(folder: Path, split: str = "test") -> BeirData:
+    """corpus.jsonl (_id, title, text), queries.jsonl (_id, text), qrels/<split>.tsv."""
+    passages = []
+    for n, row in _jsonl(folder / "corpus.jsonl"):
+        if "_id" not in row:
+            raise EvalDataError(f"{folder / 'corpus.jsonl'}:{n}: missing '_id'")
+        doc_id, title = str(row["_id"]), str(row.get("title") or "").strip()
+        body = str(row.get("text") or "").strip()
+        text = f"{title}. {body}" if title and body else title or body
+        passages.append(Passage(doc_id, doc_id, title, title, "summary", text, 0, len(text)))
+    queries = {str(r["_id"]): str(r.get("text", "")) for _, r in _jsonl(folder / "queries.jsonl")}
+    qrels: dict[str, dict[str, float]] = {}
+    qrels_path = folder / "qrels" / f"{split}.tsv"
+    try:
+        with open(qrels_path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter="\t"))
+    except OSError as exc:
+        raise EvalDataError(f"{qrels_path}: cannot be read ({exc.strerror})") from exc
+    for n, cells in enumerate(rows[1:], 2):  # the first row is the header
+        try:
+            query_id, doc_id, grade = cells[0], cells[1], float(cells[2])
+        except (IndexError, ValueError) as exc:
+            raise EvalDataError(f"{qrels_path}:{n}: expected query-id, corpus-id, score") from exc
+        if grade > 0:
+            qrels.setdefault(query_id, {})[doc_id] = grade
+    qrels = {q: rel for q, rel in qrels.items() if q in queries}
+    if not passages or not qrels:
+        raise EvalDataError(f"{folder}: empty corpus or no judged queries for split {split!r}")
+    return BeirData(tuple(passages), queries, qrels)
+
+
+def beir_searcher(
+    data: BeirData,
+    embedder: Embedder,
+    workdir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> Searcher:
+    """A temporary index over the BEIR corpus, written and read like the real one."""
+    vectors = embed_in_batches(embedder, [p.text for p in data.passages], progress=progress)
+    flat = faiss.IndexFlatIP(embedder.dimension)
+    flat.add(vectors)
+    manifest = Manifest(
+        1, __version__, embedder.name, embedder.dimension, True, len(data.passages),
+        "beir", datetime.now(UTC).isoformat(timespec="seconds"), 0.0,
+    )  # fmt: skip
+    write_index(workdir / "beir-index", manifest, data.passages, flat)
+    return Searcher(load_index(workdir / "beir-index"), embedder)
+
+
+def evaluate_beir(searcher: Searcher, data: BeirData, mode: str) -> dict[str, float]:
+    sums = {"ndcg@10": 0.0, "recall@100": 0.0, "mrr@10": 0.0}
+    for qid, gains in data.qrels.items():
+        ranked = [h.passage.id for h in searcher.search(data.queries[qid], k=100, mode=mode).hits]
+        relevant = set(gains)
+        sums["ndcg@10"] += ndcg(ranked, gains)
+        sums["recall@100"] += len(relevant & set(ranked[:100])) / len(relevant)
+        sums["mrr@10"] += reciprocal_rank(ranked, relevant)
+    return {name: value / len(data.qrels) for name, value in sums.items()}
+
+
+def run_beir(
+    folder: Path,
+    embedder: Embedder,
+    modes: Sequence[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, dict[str, float]]:
+    data = load_beir(folder)
+    with tempfile.TemporaryDirectory(prefix="beir-") as tmp:
+        searcher = beir_searcher(data, embedder, Path(tmp), progress)
+        return {mode: evaluate_beir(searcher, data, mode) for mode in modes}

@@ -1,0 +1,91 @@
+"""What a question asks for, read before ranking: acronyms spelled out, and its intent
+(a figure, the themes, the lessons, the largest or smallest of something).
+
+Every rule here reads the question's wording, never the corpus's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+DEFAULT_GLOSSARY = Path(__file__).parent / "data" / "glossary.tsv"
+
+# Words a question is phrased with rather than about; BM25 should not match on them.
+STOPWORDS = tuple(
+    sorted(
+        set(STOPWORDS_EN_PLUS)
+        | set("many much does did do please tell find know anything would could us we i me my "
+              "get got also".split())
+    )
+)  # fmt: skip
+
+_FIGURE = re.compile(
+    r"\b(how (many|much|common|often|frequent\w*|prevalent|likely|widespread)|"
+    r"what (percentage|proportion|share|number|per ?cent|fraction|rate)|percent\w*|"
+    r"proportion|number of|figures?|stats?|statistics?|prevalence|rates?)\b|%",
+    re.IGNORECASE,
+)
+_THEMES = re.compile(r"\b(themes?|patterns?|issues)\b", re.IGNORECASE)
+_LESSONS = re.compile(
+    r"\b(lessons?|learn(ing|ings|t|ed)?|implications?|recommend\w*|"
+    r"what (should|needs? to|must)|how (should|can|could))\b",
+    re.IGNORECASE,
+)
+_MOST = re.compile(r"\b(most|highest|biggest|largest|commonest|leading)\b", re.I)
+_LEAST = re.compile(r"\b(least|lowest|smallest|rarest|fewest)\b", re.I)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
+
+
+@dataclass(frozen=True)
+class Intent:
+    figure: bool = False  # asks for a number or a share
+    themes: bool = False
+    lessons: bool = False
+    extreme: str | None = None  # "max" or "min" for the largest / smallest of a set
+
+
+@dataclass(frozen=True)
+class Glossary:
+    always: dict[str, str]
+    caps_only: dict[str, str]
+
+    def expand(self, query: str) -> str:
+        """The query with any acronyms it uses spelled out after it."""
+        extra: list[str] = []
+        for word in _WORD.findall(query):
+            key = word.lower()
+            typed_in_caps = word.rstrip("s").isupper() and len(word) > 1
+            found = self.always.get(key) or (self.caps_only.get(key) if typed_in_caps else None)
+            if found and found.lower() not in query.lower() and found not in extra:
+                extra.append(found)
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+@lru_cache(maxsize=8)
+def load_glossary(path: Path = DEFAULT_GLOSSARY) -> Glossary:
+    always: dict[str, str] = {}
+    caps: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
+        target = caps if len(parts) > 2 and parts[2].strip() == "caps" else always
+        target[parts[0].strip().lower()] = parts[1].strip()
+    return Glossary(always, caps)
+
+
+def intent(query: str) -> Intent:
+    extreme = "max" if _MOST.search(query) else "min" if _LEAST.search(query) else None
+    return Intent(
+        figure=bool(_FIGURE.search(query)),
+        themes=bool(_THEMES.search(query)),
+        lessons=bool(_LESSONS.search(query)),
+        extreme=extreme,
+    )

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.answer import Answerer, candidates
+from search.chunk import chunk_document
+from search.index import build_index, load_index
+from search.retrieve import Searcher
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def answerer(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Answerer:
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    return Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+
+
+def test_candidates_are_sentences_or_the_figure() -> None:
+    ps = chunk_document("T\n\nOne here. Two there.\n\nLead:\n\nA\tB\n1 (2%)\t3 (4%)\n", "d")
+    assert [c[0] for c in candidates(ps[0])] == ["One here.", "Two there."]
+    stat = next(p for p in ps if p.kind == "statistic")
+    assert candidates(stat) == [("A: 1 (2%)", 0, 9)]
+
+
+def test_figure_question_gets_count_and_percentage(answerer: Answerer) -> None:
+    reply = answerer.answer("What percentage of domestic abuse?")
+    assert reply.answerable and reply.answer == "Domestic abuse: 164 (59%)"
+    first = reply.citations[0]
+    start, end = first.highlight or (0, 0)
+    assert first.passage.text[start:end] == reply.answer
+    assert 0 < reply.confidence <= 1
+
+
+def test_answer_is_a_verbatim_sentence_of_its_citation(answerer: Answerer) -> None:
+    reply = answerer.answer("fathers partners alienated forgotten")
+    assert reply.answer == "Fathers and partners sometimes felt alienated and forgotten."
+    cited = reply.citations[0]
+    assert cited.highlight is not None
+    assert cited.passage.text[cited.highlight[0] : cited.highlight[1]] == reply.answer
+    ids = [c.passage.id for c in reply.citations]
+    assert len(ids) == len(set(ids))
+
+
+def test_not_covered(answerer: Answerer) -> None:
+    reply = answerer.answer("qwertyuiop zxcvb")
+    assert not reply.answerable and reply.answer is None and reply.confidence == 0.0
+    assert reply.message.startswith("The documents do not cover this")
+    assert reply.citations and all(c.highlight is None for c in reply.citations)
+
+
+def test_filters_reach_the_answer(answerer: Answerer) -> None:
+    reply = answerer.answer("schools escalation threshold", kind="learning")
+    assert reply.citations and all(c.passage.kind == "learning" for c in reply.citations)

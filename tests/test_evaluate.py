@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import search.embed
+from search.cli import cli
+from search.evaluate import EvalDataError, load_beir, load_gold, ndcg, reciprocal_rank, run_beir
+from tests.fakes import FakeEmbedder
+
+BEIR = Path(__file__).parent / "data" / "beir-mini"
+GOLD = Path(__file__).parent / "data" / "gold.jsonl"
+
+
+def test_metric_functions() -> None:
+    assert reciprocal_rank(["a", "b", "c"], {"b"}) == 0.5
+    assert reciprocal_rank(["a"], {"z"}) == 0.0
+    assert ndcg(["a", "b"], {"a": 1.0}) == 1.0
+    assert ndcg(["b", "a"], {"a": 1.0}) == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert ndcg(["x"], {"a": 2.0, "b": 1.0}) == 0.0
+
+
+def test_gold_set_shape() -> None:
+    gold = load_gold(GOLD)
+    in_scope = [g for g in gold if g.in_scope]
+    assert len(in_scope) >= 80 and len(gold) - len(in_scope) >= 20
+    assert any(g.fact for g in in_scope)
+
+
+def test_bad_gold_lines_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "g.jsonl"
+    bad.write_text('{"question": "x", "answers": []}\nnot json\n')
+    with pytest.raises(EvalDataError, match=r"g\.jsonl:2: not JSON"):
+        load_gold(bad)
+
+
+def test_beir_loader_skips_unjudged_queries_and_header() -> None:
+    data = load_beir(BEIR)
+    assert len(data.passages) == 60
+    assert set(data.qrels) <= set(data.queries) and len(data.qrels) == 30
+
+
+def test_beir_metrics_in_range() -> None:
+    results = run_beir(BEIR, FakeEmbedder(), ["hybrid", "bm25"])
+    for metrics in results.values():
+        assert set(metrics) == {"ndcg@10", "recall@100", "mrr@10"}
+        assert all(0.0 <= v <= 1.0 for v in metrics.values())
+    assert results["bm25"]["ndcg@10"] > 0.3  # exact-term queries must be found
+
+
+def test_beir_bad_folder(tmp_path: Path) -> None:
+    with pytest.raises(EvalDataError, match="corpus.jsonl: cannot be read"):
+        load_beir(tmp_path)
+
+
+def test_eval_cli_json_last_line(
+    monkeypatch: pytest.MonkeyPatch, corpus_dir: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(search.embed, "load_embedder", lambda *_a, **_k: FakeEmbedder())
+    runner = CliRunner()
+    index = str(tmp_path / "idx")
+    assert (
+        runner.invoke(cli, ["build", "--corpus", str(corpus_dir), "--index", index]).exit_code == 0
+    )
+    r = runner.invoke(
+        cli, ["eval", "--questions", str(GOLD), "--index", index, "--mode", "bm25", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.output.strip().splitlines()[-1])
+    for key in (
+        "hit@1",
+        "hit@3",
+        "mrr@10",
+        "ndcg@10",
+        "offtopic_flagged",
+        "inscope_flagged",
+        "answer_fact",
+        "answer_cited",
+        "answered",
+        "declined",
+    ):
+        assert 0.0 <= metrics[key] <= 1.0
+    r = runner.invoke(cli, ["eval", "--beir", str(BEIR), "--mode", "bm25", "--json"])
+    assert r.exit_code == 0, r.output
+    assert set(json.loads(r.output.strip().splitlines()[-1])) == {"ndcg@10", "recall@100", "mrr@10"}

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from search.query import Glossary, intent, load_glossary
+
+
+def test_glossary_expands_acronyms_once() -> None:
+    g = load_glossary()
+    assert g.expand("what % of SCRs featured DV") == (
+        "what % of SCRs featured DV (serious case reviews; domestic violence abuse)"
+    )
+    assert g.expand("dv and dv again") == "dv and dv again (domestic violence abuse)"
+    assert g.expand("nothing to expand here") == "nothing to expand here"
+
+
+def test_ordinary_words_expand_only_in_capitals() -> None:
+    g = load_glossary()
+    assert g.expand("how do I send a referral") == "how do I send a referral"
+    assert "special educational needs" in g.expand("SEND support")
+
+
+def test_glossary_file_format(tmp_path: Path) -> None:
+    path = tmp_path / "g.tsv"
+    path.write_text("# comment\nabc\talpha beta\nxyz\tex why zed\tcaps\nbroken line\n")
+    g = load_glossary(path)
+    assert g == Glossary({"abc": "alpha beta"}, {"xyz": "ex why zed"})
+
+
+def test_intent() -> None:
+    assert intent("What percentage of reviews involved domestic abuse?").figure
+    assert intent("how common was neglect").figure
+    assert not intent("Did dads feel left out?").figure
+    assert intent("key themes from care cases").themes
+    assert intent("lessons for practice").lessons
+    assert intent("What should schools do?").lessons
+    assert intent("which factor was most common").extreme == "max"
+    assert intent("the least frequent characteristic").extreme == "min"
+    assert intent("neglect").extreme is None

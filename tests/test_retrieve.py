@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.chunk import Passage, chunk_document
+from search.errors import InvalidQuery
+from search.index import build_index, load_index
+from search.retrieve import Lexical, Searcher, extreme_first, fuse, is_answerable
+from tests.fakes import FakeEmbedder
+
+
+def test_convex_fusion_prefers_agreement() -> None:
+    dense = {1: 0.9, 2: 0.5, 3: 0.4}
+    lexical = {2: 10.0, 4: 8.0}
+    ranked = fuse(dense, lexical, lexical_weight=0.5)
+    assert [r for r, _ in ranked][:2] == [2, 1]  # 2 is good on both sides
+    only_dense = fuse(dense, lexical, lexical_weight=0.0)
+    assert [r for r, _ in only_dense][0] == 1
+
+
+def test_rrf_fusion() -> None:
+    ranked = fuse({1: 0.9, 2: 0.8}, {2: 5.0, 3: 1.0}, method="rrf")
+    assert [r for r, _ in ranked] == [2, 1, 3]
+
+
+def test_lexical_best_match_and_share() -> None:
+    lex = Lexical(["a tick box response to plans", "parents felt alienated", "a box of apples"])
+    assert lex.best_match(lex.terms("tick box")) == pytest.approx(1.0)
+    # An unknown word weighs more than the rarest known one.
+    assert 0 < lex.best_match(lex.terms("tick zebra")) < 0.5
+    assert lex.best_match(lex.terms("the of and")) == 0.0
+    assert lex.share_held(lex.terms("apples box"), "a box of apples") == pytest.approx(1.0)
+    assert 0 < lex.share_held(lex.terms("apples tick"), "a box of apples") < 1
+
+
+def test_is_answerable() -> None:
+    assert is_answerable(0.6, 0.0)
+    assert is_answerable(0.3, 0.9)
+    assert not is_answerable(0.3, 0.2)
+    assert not is_answerable(0.1, 1.0)
+
+
+def _table_passages() -> list[Passage]:
+    text = "Report\n\nIn these cases:\n\nCats\tDogs\tFish\n3 (10%)\t20 (60%)\t1 (5%)\n"
+    return chunk_document(text, "d")
+
+
+def test_extreme_first_picks_the_tables_largest_and_smallest() -> None:
+    ps = _table_passages()
+    stats = [i for i, p in enumerate(ps) if p.kind == "statistic"]
+    ranked = [(stats[0], 0.9), (stats[2], 0.8), (0, 0.5), (stats[1], 0.4)]
+    assert extreme_first(ranked, ps, "max")[0][0] == stats[1]
+    assert extreme_first(ranked, ps, "min")[0][0] == stats[2]
+    assert extreme_first(ranked, ps, None) == ranked
+    assert len(extreme_first(ranked, ps, "max")) == len(ranked)
+
+
+@pytest.fixture
+def searcher(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Searcher:
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    return Searcher(load_index(tmp_path / "idx"), fake)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_modes_rank_and_filter(searcher: Searcher, mode: str) -> None:
+    ranking = searcher.search("domestic abuse", k=3, mode=mode)
+    assert ranking.hits[0].passage.text.startswith("Domestic abuse: 164 (59%)")
+    filtered = searcher.search("professionals", k=50, kind="learning", section="Neglect", mode=mode)
+    assert filtered.hits
+    assert {(h.passage.kind, h.passage.section) for h in filtered.hits} == {("learning", "Neglect")}
+
+
+def test_off_topic_is_flagged_on_topic_is_not(searcher: Searcher) -> None:
+    assert not searcher.search("qwertyuiop zxcvb").answerable
+    assert searcher.search("fathers partners alienated forgotten").answerable
+
+
+def test_unknown_mode(searcher: Searcher) -> None:
+    with pytest.raises(InvalidQuery, match="valid modes: hybrid, dense, bm25"):
+        searcher.search("x", mode="magic")
