@@ -109,7 +109,7 @@ PAGES = {
     "/search-mode": Page(attrs=' mode="search" limit="3" kind="learning"'),
     "/passages": Page(attrs=' mode="search"'),
     "/hostile": Page(attrs=' mode="search"', style=HOSTILE_CSS),
-    "/csp": Page(attrs=' mode="search"', csp=True),
+    "/csp": Page(csp=True),
     "/dark": Page(attrs=' theme="dark"', style="body { background: #0d1117; color: #ddd; }"),
     "/themed": Page(
         attrs=' mode="search"',

@@ -435,3 +435,59 @@ def test_demo_page(page: Page, site: Site) -> None:
     expect(page.locator("#demo-widget [role=option]").first).to_be_visible()
     assert page.evaluate("window.__violations || []") == []
     shot(page, "demo")
+
+
+def test_answer_on_top_highlighted_in_its_passage(page: Page, site: Site) -> None:
+    page.goto(site.allowed.origin + "/")
+    ask(page, "How common was domestic abuse?")
+    answer = page.locator(f"{OPTIONS}.answer")
+    expect(answer).to_have_count(1)
+    expect(page.locator(OPTIONS).first).to_have_class(re.compile(r"\banswer\b"))
+    expect(answer.locator(".label")).to_have_text("Answer")
+    mark = answer.locator(".text mark")
+    expect(mark).to_have_count(1)
+    said = mark.inner_text()
+    passage = answer.locator(".text").inner_text()
+    assert said.strip() and said in passage
+    expect(answer.locator(".kind")).to_have_count(1)
+    rest = page.locator(f"{OPTIONS}:not(.answer)")
+    n = rest.count()
+    assert n >= 1, "passages follow the answer"
+    assert passage not in [t.strip() for t in rest.locator(".text").all_inner_texts()]
+    passages = "passage" if n == 1 else "passages"
+    expect(page.locator(f"{WIDGET} [role=status]")).to_have_text(
+        f"Answer found, with {n} more {passages}."
+    )
+    page.keyboard.press("ArrowDown")
+    assert page.locator(INPUT).get_attribute("aria-activedescendant") == answer.get_attribute("id")
+    shot(page, "answer-mode")
+
+
+def test_not_covered_shows_nearest_topics(page: Page, site: Site) -> None:
+    page.goto(site.allowed.origin + "/")
+    ask(page, "What is the boiling point of mercury in kelvin?")
+    expect(page.locator(STATE)).to_contain_text("The documents do not seem to cover")
+    topics = page.locator(f"{OPTIONS}.topic")
+    expect(topics.first).to_be_visible()
+    assert page.locator(f"{OPTIONS}.answer").count() == 0
+    assert page.locator(f"{OPTIONS}.result").count() == 0
+    expect(page.locator(f"{WIDGET} [role=status]")).to_contain_text("Not covered")
+    shot(page, "not-covered")
+    topic = topics.first.locator(".name").inner_text()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # a topic searches for itself
+    expect(page.locator(INPUT)).to_have_value(topic)
+    expect(page.locator(f"{OPTIONS}.topic")).to_have_count(0)
+
+
+def test_markup_in_the_answer_is_shown_as_text(page: Page, site: Site) -> None:
+    page.goto(site.allowed.origin + "/")
+    ask(page, "What markup did the pasted notes contain?")
+    expect(page.locator(OPTIONS).first).to_be_visible()
+    expect(page.locator(OPTIONS).filter(has_text="<img src=x onerror=").first).to_be_visible()
+    page.locator(OPTIONS).first.hover()
+    page.wait_for_timeout(300)
+    inside = "document.querySelector('scr-search').shadowRoot"
+    assert page.evaluate(f"{inside}.querySelectorAll('img, script, b, [onerror]').length") == 0
+    assert page.evaluate("window.__pwned") is None
+    shot(page, "answer-markup-as-text")

@@ -23,7 +23,7 @@ LONG_CACHE = "public, max-age=31536000, immutable"
 # The demo shows the widget works without inline scripts or eval.
 DEMO_CSP = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 
 

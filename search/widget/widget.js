@@ -204,12 +204,13 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       const limit = Math.min(50, Math.max(1, parseInt(this.getAttribute("limit"), 10) || 5));
       const params = new URLSearchParams({ q, k: String(limit) });
       const kind = (this.getAttribute("kind") || "").trim();
-      if (kind) params.set("kind", kind);
+      const asked = new URLSearchParams({ q });
+      if (kind) { params.set("kind", kind); asked.set("kind", kind); }
       const answering = this.getAttribute("mode") !== "search";
       try {
         const [found, answer] = await Promise.all([
           this._get(new URL("search?" + params, base), ctrl.signal),
-          answering ? this._get(new URL("answer?" + new URLSearchParams({ q }), base), ctrl.signal) : null,
+          answering ? this._get(new URL("answer?" + asked, base), ctrl.signal) : null,
         ]);
         if (seq === this._seq) this._render(q, found, answer);
       } catch (err) {
