@@ -153,6 +153,13 @@ def test_search_mode_shows_passages_with_title_section_kind(page: Page, site: Si
     expect(page.locator(f"{WIDGET} [role=status]")).to_have_text("3 passages found.")
     expect(page.locator(f"{WIDGET} .answer")).to_have_count(0)
     expect(page.locator(INPUT)).to_have_attribute("aria-expanded", "true")
+    # What assistive technology sees: a labelled search landmark, a combobox, a listbox.
+    region = page.get_by_role("search", name="Search the documents")
+    expect(region.get_by_role("combobox", name="Search the documents")).to_be_visible()
+    expect(region.get_by_role("listbox").get_by_role("option")).to_have_count(3)
+    assert page.locator(INPUT).get_attribute("aria-controls") == page.locator(
+        f"{WIDGET} [role=listbox]"
+    ).get_attribute("id")
     shot(page, "search-mode")
 
 
@@ -463,8 +470,9 @@ def test_answer_on_top_highlighted_in_its_passage(page: Page, site: Site) -> Non
     shot(page, "answer-mode")
 
 
-def test_not_covered_shows_nearest_topics(page: Page, site: Site) -> None:
-    page.goto(site.allowed.origin + "/")
+@pytest.mark.parametrize("path", ["/", "/passages"])  # from /answer, and /search alone
+def test_not_covered_shows_nearest_topics(page: Page, site: Site, path: str) -> None:
+    page.goto(site.allowed.origin + path)
     ask(page, "What is the boiling point of mercury in kelvin?")
     expect(page.locator(STATE)).to_contain_text("The documents do not seem to cover")
     topics = page.locator(f"{OPTIONS}.topic")
@@ -472,7 +480,7 @@ def test_not_covered_shows_nearest_topics(page: Page, site: Site) -> None:
     assert page.locator(f"{OPTIONS}.answer").count() == 0
     assert page.locator(f"{OPTIONS}.result").count() == 0
     expect(page.locator(f"{WIDGET} [role=status]")).to_contain_text("Not covered")
-    shot(page, "not-covered")
+    shot(page, f"not-covered-{path.strip('/') or 'answer'}")
     topic = topics.first.locator(".name").inner_text()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")  # a topic searches for itself
