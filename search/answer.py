@@ -91,8 +91,9 @@ class Answerer:
         kind: str | None = None,
         mode: str = "hybrid",
         k: int = CANDIDATE_PASSAGES,
+        document: str | None = None,
     ) -> Answer:
-        ranking = self.searcher.search(question, k=max(k, 1), section=section, kind=kind, mode=mode)
+        ranking = self.searcher.search(question, max(k, 1), section, kind, mode, document)
         hits = list(ranking.hits)
         if not ranking.answerable or not hits:
             topics = list(dict.fromkeys(h.passage.section for h in hits))[:3]

@@ -37,6 +37,8 @@ class Passage:
     text: str
     start: int
     end: int
+    url: str | None = None  # where the document is published, when known
+    page: int | None = None  # 1-based page of a PDF the passage starts on
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,11 @@ def _fill_text(blocks: list[Block], source: str) -> list[Block]:
     ]
 
 
+def text_blocks(source: str) -> list[Block]:
+    """The blocks of a plain-text or Markdown source, each with its text."""
+    return _fill_text(parse_blocks(source), source)
+
+
 def _last_sentence(text: str) -> str:
     return _SENTENCE_END.split(text.strip())[-1]
 
@@ -278,7 +285,8 @@ def table_statistics(
         labelled = len(row) == len(header) and len(row) > 1 and _is_label(row[0][0])
         row_label = row[0][0] if labelled else None
         for col, (value, start, end) in enumerate(row):
-            if labelled and col == 0:
+            # An empty cell (kept by HTML and Word tables to hold columns in place) says nothing.
+            if (labelled and col == 0) or not value:
                 continue
             head = header[col][0] if col < len(header) else f"column {col + 1}"
             out.append((_statistic_text(head, value, row_label, context), start, end))
@@ -309,9 +317,17 @@ def document_title(blocks: Sequence[Block], fallback: str) -> str:
 
 
 def chunk_document(source: str, document: str, fallback_title: str | None = None) -> list[Passage]:
-    """Cut one document into passages: summary paragraphs, bullets by list kind, statistics."""
-    blocks = _fill_text(parse_blocks(source), source)
-    title = document_title(blocks, fallback_title or document)
+    """Cut one plain-text or Markdown document into passages."""
+    blocks = text_blocks(source)
+    return chunk_blocks(blocks, document, document_title(blocks, fallback_title or document))
+
+
+def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Passage]:
+    """Passages of parsed blocks: summary paragraphs, bullets by list kind, statistics.
+
+    Every format ends here: Markdown and text through parse_blocks, HTML and Word files
+    through blocks their readers build from the markup.
+    """
     section = title
     lead_in: str | None = None  # the paragraph that introduces the next list or table
     list_kind_now = "finding"

@@ -8,13 +8,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from search.config import Settings
 from search.errors import SearchError
 from search.retrieve import MODES
+
+if TYPE_CHECKING:
+    from search.corpus import Change
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +67,8 @@ def cli() -> None:
     Examples:
       python -m search build
       python -m search query "Did dads feel left out?" -k 3
+      python -m search add briefing.pdf procedure.html
+      python -m search remove briefing
       python -m search serve --port 8000
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -100,6 +105,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
 @click.option("--section", default=None, help="Only passages under this heading.")
 @click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
 @click.option("--mode", default="hybrid", show_default=True, type=click.Choice(MODES))
+@click.option("--document", default=None, help="Only passages of this document (its id).")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @_friendly_errors
@@ -109,6 +115,7 @@ def query(
     section: str | None,
     kind: str | None,
     mode: str,
+    document: str | None,
     index_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -122,6 +129,7 @@ def query(
 
     from search.embed import load_embedder
     from search.index import load_index
+    from search.links import passage_link
     from search.retrieve import Searcher
 
     if not question.strip():
@@ -129,9 +137,12 @@ def query(
     settings = _settings(index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size)
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    ranking = Searcher(index, embedder).search(question, k, section, kind, mode)
+    ranking = Searcher(index, embedder).search(question, k, section, kind, mode, document)
     if as_json:
-        rows = [{**asdict(h.passage), "score": h.score} for h in ranking.hits]
+        rows = [
+            {**asdict(h.passage), "link": passage_link(h.passage), "score": h.score}
+            for h in ranking.hits
+        ]
         body = {"query": question, "answerable": ranking.answerable, "results": rows}
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -139,8 +150,116 @@ def query(
         click.echo("The documents do not seem to cover this; the nearest passages are:\n")
     for rank, hit in enumerate(ranking.hits, 1):
         p = hit.passage
-        click.echo(f"{rank}. [{hit.score:.3f}] {p.section} · {p.kind}")
+        page = f" · p. {p.page}" if p.page is not None else ""
+        click.echo(f"{rank}. [{hit.score:.3f}] {p.title} · {p.section} · {p.kind}{page}")
         click.echo(f"   {p.text}\n")
+
+
+_CORPUS = click.option(
+    "--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder."
+)
+_INDEX = click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+
+
+def _report(change: Change, settings: Settings) -> None:
+    m = change.manifest
+    parts = [
+        f"{label} {', '.join(ids)}"
+        for label, ids in (
+            ("added", change.added),
+            ("updated", change.updated),
+            ("removed", change.removed),
+        )
+        if ids
+    ]
+    click.echo(
+        f"{'; '.join(parts) or 'no change'}: {m.document_count} documents, {m.passage_count} "
+        f"passages ({m.embedded_passages} embedded) in {m.build_seconds:.2f} s "
+        f"-> {settings.index_dir}"
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--url", default=None, help="Where the file is published (one file only).")
+@click.option("--title", default=None, help="Its title, if the file's own is wrong.")
+@_CORPUS
+@_INDEX
+@_friendly_errors
+def add(
+    files: tuple[Path, ...],
+    url: str | None,
+    title: str | None,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+) -> None:
+    """Copy FILES into the corpus and update the index (.md .txt .html .pdf .docx .jsonl).
+
+    A file with the name of one already in the corpus replaces it. A file that cannot be
+    read is refused and nothing changes. A running service picks up the new index by itself.
+
+    \b
+    Examples:
+      python -m search add minutes.docx briefing.pdf
+      python -m search add escalation.pdf --url https://example.org/escalation.pdf
+    """
+    from search.corpus import add_files
+    from search.embed import load_embedder
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    embedder = load_embedder(settings.model, settings.batch_size)
+    change = add_files(
+        list(files), settings.corpus_dir, settings.index_dir, embedder, url=url, title=title,
+        log=_say, progress=_progress("embedding"),
+    )  # fmt: skip
+    _report(change, settings)
+
+
+@cli.command()
+@click.argument("doc_id")
+@_CORPUS
+@_INDEX
+@_friendly_errors
+def remove(doc_id: str, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Delete document DOC_ID from the corpus and the index.
+
+    Its file is deleted from the corpus folder (for a .jsonl file, only its line).
+
+    \b
+    Example:
+      python -m search remove escalation-procedure
+    """
+    from search.corpus import remove_document
+    from search.embed import load_embedder
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    embedder = load_embedder(settings.model, settings.batch_size)
+    change = remove_document(doc_id, settings.corpus_dir, settings.index_dir, embedder, log=_say)
+    _report(change, settings)
+
+
+@cli.command()
+@_INDEX
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@_friendly_errors
+def documents(index_dir: Path | None, as_json: bool) -> None:
+    """List the documents in the index.
+
+    \b
+    Example:
+      python -m search documents --json
+    """
+    from dataclasses import asdict
+
+    from search.index import load_index
+
+    settings = _settings(index_dir=index_dir)
+    docs = load_index(settings.index_dir).documents
+    if as_json:
+        click.echo(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+        return
+    for d in docs:
+        click.echo(f"{d.id}\t{d.format}\t{d.passages} passages\t{d.added}\t{d.title}")
 
 
 @cli.command()

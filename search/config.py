@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     port: int = 8000
     default_k: int = Field(5, ge=1, le=50)
     batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")
+    max_upload_mb: float = Field(
+        50, gt=0, description="Largest file PUT /admin/documents/{name} accepts, in MB."
+    )
+    reload_interval: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between checks for a newly written index; 0 leaves reloading "
+        "to POST /admin/reload.",
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
         description="Origins (scheme://host[:port]) whose pages may call the API from a "

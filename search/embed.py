@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from search.config import DEFAULT_MODEL
-from search.errors import SearchError
+from search.errors import IndexMismatch, SearchError
 
 
 class Embedder(Protocol):
@@ -83,3 +84,46 @@ def model_name(model: str) -> str:
 
 def load_embedder(model: str, batch_size: int = 32) -> Embedder:
     return SentenceTransformerEmbedder(model, batch_size)
+
+
+def vector_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def embed_in_batches(
+    embedder: Embedder,
+    texts: Sequence[str],
+    batch: int = 256,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Embed in slices so long builds can report how far they are."""
+    parts = []
+    for i in range(0, len(texts), batch):
+        parts.append(np.asarray(embedder.embed(texts[i : i + batch]), dtype=np.float32))
+        if progress:
+            progress(min(i + batch, len(texts)), len(texts))
+    if not parts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+def embed_cached(
+    embedder: Embedder,
+    texts: Sequence[str],
+    cache: dict[str, np.ndarray],
+    progress: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, list[str], int]:
+    """Vectors for texts, embedding only those not in the cache (each distinct text once)."""
+    keys = [vector_key(t) for t in texts]
+    missing = list(dict.fromkeys(k for k in keys if k not in cache))
+    text_of = dict(zip(keys, texts, strict=True))
+    fresh = embed_in_batches(embedder, [text_of[k] for k in missing], progress=progress)
+    if fresh.shape != (len(missing), embedder.dimension):
+        raise IndexMismatch(
+            f"embedder returned shape {fresh.shape}, expected {(len(missing), embedder.dimension)}"
+        )
+    fresh_of = dict(zip(missing, fresh, strict=True))
+    out = np.zeros((len(keys), embedder.dimension), dtype=np.float32)
+    for i, k in enumerate(keys):
+        out[i] = fresh_of[k] if k in fresh_of else cache[k]
+    return out, keys, len(missing)

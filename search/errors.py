@@ -39,3 +39,13 @@ class CorpusError(SearchError):
     """A corpus file or folder cannot be read."""
 
     status_code = 400
+
+
+class DocumentNotFound(SearchError):
+    """No document with that id in the index or the corpus."""
+
+    status_code = 404
+
+
+class PayloadTooLarge(SearchError):
+    status_code = 413

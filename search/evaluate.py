@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import faiss
-
 from search import __version__
 from search.answer import Answerer
 from search.chunk import Passage
-from search.embed import Embedder
+from search.embed import Embedder, embed_in_batches
 from search.errors import SearchError
-from search.index import Manifest, embed_in_batches, load_index, write_index
+from search.index import SCHEMA_VERSION, Manifest, load_index, write_index
 from search.retrieve import Searcher
 
 
@@ -211,14 +211,17 @@ def beir_searcher(
     progress: Callable[[int, int], None] | None = None,
 ) -> Searcher:
     """A temporary index over the BEIR corpus, written and read like the real one."""
-    vectors = embed_in_batches(embedder, [p.text for p in data.passages], progress=progress)
-    flat = faiss.IndexFlatIP(embedder.dimension)
-    flat.add(vectors)
+    texts = [p.text for p in data.passages]
+    vectors = embed_in_batches(embedder, texts, progress=progress)
     manifest = Manifest(
-        1, __version__, embedder.name, embedder.dimension, True, len(data.passages),
-        "beir", datetime.now(UTC).isoformat(timespec="seconds"), 0.0,
+        schema_version=SCHEMA_VERSION, package_version=__version__, model=embedder.name,
+        dimension=embedder.dimension, normalised=True, passage_count=len(texts),
+        document_count=0, corpus_hash="beir", build_id=uuid.uuid4().hex,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=0.0,
+        embedded_passages=len(texts),
     )  # fmt: skip
-    write_index(workdir / "beir-index", manifest, data.passages, flat)
+    keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    write_index(workdir / "beir-index", manifest, data.passages, (), vectors, keys)
     return Searcher(load_index(workdir / "beir-index"), embedder)
 
 

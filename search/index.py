@@ -1,35 +1,50 @@
-"""The index on disk: a folder of plain files (FAISS index, passages as JSONL, manifest).
+"""The index on disk: a folder of plain files (FAISS index, passages and documents as JSONL,
+the embedding of each passage with a hash of the text embedded, and a manifest).
 
 A build writes a fresh folder beside the target and renames it into place, so readers
-only ever see a whole index; a crash mid-build leaves the previous one untouched.
+only ever see a whole index; a crash mid-build leaves the previous one untouched. Builds
+are incremental: a passage whose text was embedded before (same hash, same model) takes its
+vector from the previous index instead of the embedder.
 """
 
 from __future__ import annotations
 
-import hashlib
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import faiss
 import numpy as np
 
 from search import __version__
-from search.chunk import Passage, chunk_document, slugify
-from search.embed import Embedder
-from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
+from search.chunk import Passage
+from search.embed import Embedder, embed_cached
+from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound, SearchError
+from search.ingest import (
+    Document,
+    ParsedDocument,
+    corpus_hash,
+    read_corpus,
+)
 
-SCHEMA_VERSION = 1
-CORPUS_SUFFIXES = (".md", ".markdown", ".txt")
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
+DOCUMENTS = "documents.jsonl"
 FAISS_FILE = "index.faiss"
+VECTORS = "vectors.npy"  # row i: the vector of passage i, as FAISS holds it
+VECTOR_KEYS = "vector_keys.npy"  # row i: sha256 of the text embedded for passage i
+_Row = TypeVar("_Row", Passage, Document)
 
 
 @dataclass(frozen=True)
@@ -40,73 +55,34 @@ class Manifest:
     dimension: int
     normalised: bool
     passage_count: int
+    document_count: int
     corpus_hash: str
+    build_id: str  # unique per build: how a running service notices a new index
     built_at: str
     build_seconds: float
-
-
-@dataclass(frozen=True)
-class SourceDocument:
-    id: str
-    path: Path
-    text: str
+    embedded_passages: int  # how many passages this build had to embed (the rest were reused)
 
 
 @dataclass(frozen=True)
 class LoadedIndex:
     manifest: Manifest
     passages: tuple[Passage, ...]
+    documents: tuple[Document, ...]
     faiss_index: faiss.Index
     path: Path
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist")
-    return sorted(
-        p
-        for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES and not p.name.startswith(".")
-    )
-
-
-def corpus_hash(corpus_dir: Path) -> str:
-    """sha256 over each corpus file's relative path and bytes: changes when any file does."""
-    digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def read_document(path: Path, doc_id: str | None = None) -> SourceDocument:
-    """One text document, refused with the file's name and a reason if it cannot be used."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from exc
-    if not text.strip():
-        raise CorpusError(f"{path}: the file is empty")
-    return SourceDocument(doc_id or slugify(path.stem), path, text)
-
-
-def read_corpus(corpus_dir: Path) -> list[SourceDocument]:
-    docs = [read_document(p) for p in corpus_files(corpus_dir)]
-    if not docs:
-        raise CorpusError(
-            f"corpus folder {str(corpus_dir)!r} holds no {'/'.join(CORPUS_SUFFIXES)} documents"
-        )
-    ids = [d.id for d in docs]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise CorpusError(f"two corpus files share the document id(s) {', '.join(dupes)}")
-    return docs
-
-
-def passages_of(docs: Sequence[SourceDocument]) -> list[Passage]:
-    return [p for d in docs for p in chunk_document(d.text, d.id, d.path.stem)]
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder (two `add`s at once would lose one's files)."""
+    index_dir = index_dir.resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.parent / f".{index_dir.name}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def embedding_text(p: Passage) -> str:
@@ -115,21 +91,57 @@ def embedding_text(p: Passage) -> str:
     return p.text
 
 
-def embed_in_batches(
-    embedder: Embedder,
-    texts: Sequence[str],
-    batch: int = 256,
-    progress: Callable[[int, int], None] | None = None,
-) -> np.ndarray:
-    """Embed in slices so long builds can report how far they are."""
-    parts = []
-    for i in range(0, len(texts), batch):
-        parts.append(np.asarray(embedder.embed(texts[i : i + batch]), dtype=np.float32))
-        if progress:
-            progress(min(i + batch, len(texts)), len(texts))
-    if not parts:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+@dataclass(frozen=True)
+class _Previous:
+    """What a build can reuse from the index it replaces."""
+
+    documents: dict[str, Document]
+    by_source: dict[str, list[ParsedDocument]]
+    vectors: dict[str, np.ndarray]
+
+
+def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
+    # The caller holds the lock: no build swaps the folder while we read it. The FAISS file
+    # is not needed; vectors.npy holds the same rows.
+    try:
+        manifest = read_manifest(index_dir)
+        folder = _readable_dir(index_dir)
+        old_passages = _read_jsonl(folder / PASSAGES, Passage)
+        old_documents = _read_jsonl(folder / DOCUMENTS, Document)
+    except (IndexNotFound, IndexCorrupt, IndexMismatch):
+        return _Previous({}, {}, {})  # nothing usable: everything is embedded afresh
+    documents = {d.id: d for d in old_documents}
+    by_doc: dict[str, list[Passage]] = {}
+    for p in old_passages:
+        by_doc.setdefault(p.document, []).append(p)
+    by_source: dict[str, list[ParsedDocument]] = {}
+    for d in old_documents:
+        parsed = ParsedDocument(
+            d.id, d.title, d.format, d.source, d.url, d.sha256,
+            tuple(by_doc.get(d.id, ())), d.pages, d.metadata,
+        )  # fmt: skip
+        by_source.setdefault(d.source, []).append(parsed)
+    vectors: dict[str, np.ndarray] = {}
+    same_model = (manifest.model, manifest.dimension) == (embedder.name, embedder.dimension)
+    if same_model:
+        try:
+            keys = np.load(folder / VECTOR_KEYS, allow_pickle=False)
+            rows = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError):
+            return _Previous(documents, by_source, {})
+        if len(keys) == len(rows) and rows.ndim == 2 and rows.shape[1] == embedder.dimension:
+            vectors = {k.decode(): rows[i] for i, k in enumerate(keys.tolist())}
+    return _Previous(documents, by_source, vectors)
+
+
+def _reuse_parsed(previous: _Previous) -> Callable[[str, str], list[ParsedDocument] | None]:
+    def reuse(source: str, sha: str) -> list[ParsedDocument] | None:
+        docs = previous.by_source.get(source)
+        if docs and all(d.sha256 == sha for d in docs):
+            return docs
+        return None
+
+    return reuse
 
 
 def build_index(
@@ -138,22 +150,48 @@ def build_index(
     embedder: Embedder,
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    reuse_parsed: bool = False,
 ) -> Manifest:
-    """Chunk, embed and write a complete index folder, replacing index_dir atomically."""
+    """Chunk, embed and write a complete index folder, replacing index_dir atomically.
+
+    Passages embedded before (same text, same model) reuse their vectors. With
+    reuse_parsed, files unchanged since the last build are not even parsed again (add and
+    remove use this; `build` parses everything, so a new version's chunking takes effect).
+    """
+    with index_lock(index_dir):
+        return rebuild(corpus_dir, index_dir, embedder, log, progress, reuse_parsed)
+
+
+def reuse_from(
+    index_dir: Path, embedder: Embedder
+) -> Callable[[str, str], list[ParsedDocument] | None]:
+    """For read_corpus: the parsed documents of files unchanged since the last build."""
+    return _reuse_parsed(_previous(index_dir, embedder))
+
+
+def rebuild(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    reuse_parsed: bool = False,
+) -> Manifest:
+    """build_index for a caller that already holds index_lock(index_dir)."""
     began = time.perf_counter()
     say = log or (lambda _msg: None)
+    previous = _previous(index_dir, embedder)
     digest = corpus_hash(corpus_dir)
-    docs = read_corpus(corpus_dir)
-    passages = passages_of(docs)
-    say(f"{len(docs)} document(s), {len(passages)} passages; embedding with {embedder.name}")
-    vectors = embed_in_batches(embedder, [embedding_text(p) for p in passages], progress=progress)
-    if vectors.shape != (len(passages), embedder.dimension):
-        raise IndexMismatch(
-            f"embedder returned shape {vectors.shape}, "
-            f"expected {(len(passages), embedder.dimension)}"
-        )
-    flat = faiss.IndexFlatIP(embedder.dimension)
-    flat.add(vectors)
+    parsed = read_corpus(corpus_dir, _reuse_parsed(previous) if reuse_parsed else None)
+    passages = [p for d in parsed for p in d.passages]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    documents = [
+        d.record(previous.documents[d.id].added if d.id in previous.documents else now)
+        for d in parsed
+    ]
+    texts = [embedding_text(p) for p in passages]
+    say(f"{len(parsed)} document(s), {len(passages)} passages; embedding with {embedder.name}")
+    vectors, keys, embedded = embed_cached(embedder, texts, previous.vectors, progress)
     manifest = Manifest(
         schema_version=SCHEMA_VERSION,
         package_version=__version__,
@@ -161,29 +199,49 @@ def build_index(
         dimension=embedder.dimension,
         normalised=True,
         passage_count=len(passages),
+        document_count=len(documents),
         corpus_hash=digest,
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_id=uuid.uuid4().hex,
+        built_at=now,
         build_seconds=round(time.perf_counter() - began, 3),
+        embedded_passages=embedded,
     )
-    write_index(index_dir, manifest, passages, flat)
-    say(f"index written to {index_dir} in {manifest.build_seconds:.2f} s")
+    write_index(index_dir, manifest, passages, documents, vectors, keys)
+    say(
+        f"index written to {index_dir} in {manifest.build_seconds:.2f} s "
+        f"({embedded} passage(s) embedded, {len(passages) - embedded} reused)"
+    )
     return manifest
 
 
+def _jsonl(path: Path, rows: Sequence[Passage] | Sequence[Document]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+
+
 def write_index(
-    index_dir: Path, manifest: Manifest, passages: Sequence[Passage], flat: faiss.Index
+    index_dir: Path,
+    manifest: Manifest,
+    passages: Sequence[Passage],
+    documents: Sequence[Document],
+    vectors: np.ndarray,
+    keys: Sequence[str],
 ) -> None:
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
     try:
+        flat = faiss.IndexFlatIP(manifest.dimension)
+        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(flat, str(tmp / FAISS_FILE))
-        with open(tmp / PASSAGES, "w", encoding="utf-8") as fh:
-            for p in passages:
-                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        np.save(tmp / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32))
+        np.save(tmp / VECTOR_KEYS, np.array(keys, dtype="S64"))
+        _jsonl(tmp / PASSAGES, passages)
+        _jsonl(tmp / DOCUMENTS, documents)
         # The manifest is written last: a folder without one is never a finished index.
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
-        for name in (FAISS_FILE, PASSAGES, MANIFEST):
+        for name in (FAISS_FILE, VECTORS, VECTOR_KEYS, PASSAGES, DOCUMENTS, MANIFEST):
             with open(tmp / name, "rb") as fh:
                 os.fsync(fh.fileno())
         _swap_into_place(tmp, index_dir)
@@ -197,24 +255,32 @@ def _backup_of(index_dir: Path) -> Path:
 
 
 def _swap_into_place(tmp: Path, index_dir: Path) -> None:
-    """Two renames; if we die between them, load_index recovers from the backup."""
+    """Two renames (callers hold index_lock); between them readers fall back to the backup."""
     backup = _backup_of(index_dir)
-    shutil.rmtree(backup, ignore_errors=True)
     if index_dir.exists():
+        shutil.rmtree(backup, ignore_errors=True)
         os.rename(index_dir, backup)
+    # else: a build died between the renames; the backup is the last whole index, kept
+    # until the new one is in place.
     os.rename(tmp, index_dir)
     shutil.rmtree(backup, ignore_errors=True)
 
 
-def read_manifest(index_dir: Path) -> Manifest:
+def _readable_dir(index_dir: Path) -> Path:
+    """The index folder, or its backup while a build is between its two renames (or died
+    there). Readers never rename anything: only a build, under the lock, moves folders."""
     backup = _backup_of(index_dir)
-    if not index_dir.exists() and (backup / MANIFEST).exists():
-        os.rename(backup, index_dir)  # a build died between its two renames
-    path = index_dir / MANIFEST
-    if not path.exists():
-        raise IndexNotFound(f"no index at {index_dir} (run: python -m search build)")
+    if not (index_dir / MANIFEST).exists() and (backup / MANIFEST).exists():
+        return backup
+    return index_dir
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    path = _readable_dir(index_dir) / MANIFEST
     try:
         data = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise IndexNotFound(f"no index at {index_dir} (run: python -m search build)") from exc
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"{path}: unreadable manifest ({exc})") from exc
     if data.get("schema_version") != SCHEMA_VERSION:
@@ -231,8 +297,36 @@ def read_manifest(index_dir: Path) -> Manifest:
 def load_index(
     index_dir: Path, model: str | None = None, dimension: int | None = None
 ) -> LoadedIndex:
-    """Read an index folder, refusing one built for another model or dimension."""
+    """Read an index folder, refusing one built for another model or dimension.
+
+    A build may swap the folder while we read it; then the manifest read at the end is not
+    the one read at the start, and we read again, so files of two builds never mix.
+    """
+    for attempt in range(5):
+        started = _build_id(index_dir)
+        try:
+            loaded = _load_once(index_dir, model, dimension)
+        except (IndexCorrupt, IndexNotFound):
+            # Broken for good, unless a build swapped the folder while we read it.
+            if attempt == 4 or _build_id(index_dir) == started:
+                raise
+        else:
+            if _build_id(index_dir) == loaded.manifest.build_id:
+                return loaded
+        time.sleep(0.05)
+    raise IndexCorrupt(f"{index_dir}: the index kept changing while it was read; try again")
+
+
+def _build_id(index_dir: Path) -> str | None:
+    try:
+        return read_manifest(index_dir).build_id
+    except (IndexNotFound, IndexCorrupt, IndexMismatch):
+        return None
+
+
+def _load_once(index_dir: Path, model: str | None, dimension: int | None) -> LoadedIndex:
     manifest = read_manifest(index_dir)
+    folder = _readable_dir(index_dir)
     if model is not None and manifest.model != model:
         raise IndexMismatch(
             f"index at {index_dir} was built with model {manifest.model!r}, but the service uses "
@@ -243,27 +337,37 @@ def load_index(
             f"index at {index_dir} has dimension {manifest.dimension}, but the model gives "
             f"{dimension}; rebuild with: python -m search build"
         )
-    passages = _read_passages(index_dir / PASSAGES)
+    passages = _read_jsonl(folder / PASSAGES, Passage)
+    documents = _read_jsonl(folder / DOCUMENTS, Document)
     try:
-        flat = faiss.read_index(str(index_dir / FAISS_FILE))
+        flat = faiss.read_index(str(folder / FAISS_FILE))
     except RuntimeError as exc:
-        raise IndexCorrupt(f"{index_dir / FAISS_FILE}: unreadable FAISS index") from exc
+        raise IndexCorrupt(f"{folder / FAISS_FILE}: unreadable FAISS index") from exc
     if not (flat.ntotal == len(passages) == manifest.passage_count) or flat.d != manifest.dimension:
         raise IndexCorrupt(
             f"{index_dir}: FAISS holds {flat.ntotal} vectors of dimension {flat.d}, passages.jsonl "
             f"{len(passages)}, manifest {manifest.passage_count} of dimension {manifest.dimension}"
         )
-    return LoadedIndex(manifest, tuple(passages), flat, index_dir)
+    return LoadedIndex(manifest, tuple(passages), tuple(documents), flat, folder)
 
 
-def _read_passages(path: Path) -> list[Passage]:
+def indexed_documents(index_dir: Path) -> tuple[Document, ...]:
+    """The documents of the index at index_dir; none when there is no readable index."""
+    try:
+        read_manifest(index_dir)
+        return tuple(_read_jsonl(_readable_dir(index_dir) / DOCUMENTS, Document))
+    except (IndexNotFound, IndexCorrupt, IndexMismatch):
+        return ()
+
+
+def _read_jsonl(path: Path, cls: type[_Row]) -> list[_Row]:
     try:
         with open(path, encoding="utf-8") as fh:
-            return [Passage(**json.loads(line)) for line in fh if line.strip()]
+            return [cls(**json.loads(line)) for line in fh if line.strip()]
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"{path}: missing") from exc
     except (ValueError, TypeError) as exc:
-        raise IndexCorrupt(f"{path}: unreadable passage line ({exc})") from exc
+        raise IndexCorrupt(f"{path}: unreadable line ({exc})") from exc
 
 
 def index_is_current(index_dir: Path, corpus_dir: Path, model: str) -> bool:
@@ -284,7 +388,18 @@ def ensure_index(
 ) -> LoadedIndex:
     """Load the index, building it first when it is missing or the corpus has changed."""
     if not index_is_current(index_dir, corpus_dir, embedder.name):
-        if log:
-            log(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
-        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        say = log or (lambda _msg: None)
+        say(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
+        try:
+            build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        except CorpusError as exc:
+            # A broken file in the corpus must not keep the service down: serve the index
+            # there is, if there is one for this model, and say what is wrong.
+            try:
+                loaded = load_index(index_dir, embedder.name, embedder.dimension)
+            except SearchError:
+                raise exc from None
+            built = loaded.manifest.built_at
+            say(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
+            return loaded
     return load_index(index_dir, embedder.name, embedder.dimension)

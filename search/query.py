@@ -31,10 +31,10 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 _THEMES = re.compile(r"\b(themes?|patterns?|issues)\b", re.IGNORECASE)
+# Only words that name lessons: "what should I do" is answered by procedures as much as by
+# a review's learnings, so it does not favour them.
 _LESSONS = re.compile(
-    r"\b(lessons?|learn(ing|ings|t|ed)?|implications?|recommend\w*|"
-    r"what (should|needs? to|must)|how (should|can|could))\b",
-    re.IGNORECASE,
+    r"\b(lessons?|learn(ing|ings|t|ed)?|implications?|recommend\w*)\b", re.IGNORECASE
 )
 _MOST = re.compile(r"\b(most|highest|biggest|largest|commonest|leading)\b", re.I)
 _LEAST = re.compile(r"\b(least|lowest|smallest|rarest|fewest)\b", re.I)

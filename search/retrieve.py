@@ -164,14 +164,22 @@ class Searcher:
         self.passages = index.passages
         self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
         self._section_key = {s.casefold(): s for s in self.sections}
+        self.documents = {d.id: d for d in index.documents}
         self.lexical = Lexical([lexical_text(p) for p in self.passages])
         self._kinds = np.array([p.kind for p in self.passages])
         self._has_figure = np.array([bool(_NUMBER.search(p.text)) for p in self.passages])
 
     def resolve_filters(
-        self, section: str | None, kind: str | None
+        self, section: str | None, kind: str | None, document: str | None = None
     ) -> tuple[str | None, str | None]:
-        """Canonical section and kind, or InvalidQuery naming the valid values."""
+        """Canonical section and kind, or InvalidQuery naming the valid values (also for an
+        unknown document id)."""
+        if document is not None and document not in self.documents:
+            ids = list(self.documents)
+            more = f" ... ({len(ids)} in all; GET /documents lists them)" if len(ids) > 30 else ""
+            raise InvalidQuery(
+                f"unknown document {document!r}; valid documents: {', '.join(ids[:30])}{more}"
+            )
         if kind is not None:
             kind = kind.strip().lower()
             if kind not in KINDS:
@@ -185,15 +193,19 @@ class Searcher:
             section = found
         return section, kind
 
-    def allowed(self, section: str | None, kind: str | None) -> np.ndarray | None:
+    def allowed(
+        self, section: str | None, kind: str | None, document: str | None = None
+    ) -> np.ndarray | None:
         """Row numbers that pass the filters, or None when nothing is filtered."""
-        if section is None and kind is None:
+        if section is None and kind is None and document is None:
             return None
         return np.array(
             [
                 i
                 for i, p in enumerate(self.passages)
-                if (section is None or p.section == section) and (kind is None or p.kind == kind)
+                if (section is None or p.section == section)
+                and (kind is None or p.kind == kind)
+                and (document is None or p.document == document)
             ],
             dtype=np.int64,
         )
@@ -236,12 +248,13 @@ class Searcher:
         section: str | None = None,
         kind: str | None = None,
         mode: str = "hybrid",
+        document: str | None = None,
     ) -> Ranking:
         """The k best passages for a question, and whether the corpus answers it."""
         if mode not in MODES:
             raise InvalidQuery(f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
-        section, kind = self.resolve_filters(section, kind)
-        allowed = self.allowed(section, kind)
+        section, kind = self.resolve_filters(section, kind, document)
+        allowed = self.allowed(section, kind, document)
         pool = max(k, 50)  # fusion needs candidates beyond the k it returns
         wants = intent(query)
         query = self.glossary.expand(query)

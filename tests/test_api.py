@@ -9,7 +9,10 @@ from search.api import create_app
 from search.config import Settings
 from tests.fakes import FakeEmbedder
 
-RESULT_FIELDS = {"id", "text", "score", "section", "kind", "document", "title", "start", "end"}
+RESULT_FIELDS = {
+    *("id", "text", "score", "section", "kind", "document", "title", "start", "end"),
+    *("url", "page", "link"),
+}
 
 
 def test_search_get_contract(client: TestClient) -> None:

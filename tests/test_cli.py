@@ -52,3 +52,46 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
 def test_help_has_examples() -> None:
     r = CliRunner().invoke(cli, ["--help"])
     assert r.exit_code == 0 and "python -m search query" in r.output
+
+
+def test_add_remove_documents(corpus_dir: Path, tmp_path: Path) -> None:
+    from tests.samples import write_html, write_pdf
+
+    runner = CliRunner()
+    where = ["--corpus", str(corpus_dir), "--index", str(tmp_path / "idx")]
+    assert (
+        runner.invoke(cli, ["build", *where[:2], "--index", str(tmp_path / "idx")]).exit_code == 0
+    )
+    page = write_html(tmp_path / "escalation.html")
+    pdf = write_pdf(tmp_path / "strategy.pdf")
+    r = runner.invoke(cli, ["add", str(page), str(pdf), *where])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("added escalation, strategy: 3 documents, 72 passages (13 embedded)")
+    r = runner.invoke(cli, ["documents", "--index", str(tmp_path / "idx")])
+    assert [line.split("\t")[:3] for line in r.stdout.splitlines()] == [
+        ["escalation", "html", "8 passages"],
+        ["scr-triennial-analysis-2014-2017", "md", "59 passages"],
+        ["strategy", "pdf", "5 passages"],
+    ]
+    r = runner.invoke(
+        cli,
+        ["query", "strategy meeting", "--document", "strategy", "--index", str(tmp_path / "idx")],
+    )
+    assert r.exit_code == 0 and "Strategy meeting guidance · " in r.output and "· p. " in r.output
+    r = runner.invoke(cli, ["remove", "escalation", *where])
+    assert r.exit_code == 0 and r.stdout.startswith("removed escalation: 2 documents, 64 passages")
+    assert not (corpus_dir / "escalation.html").exists()
+
+
+def test_add_refuses_a_broken_file_in_one_line(corpus_dir: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    where = ["--corpus", str(corpus_dir), "--index", str(tmp_path / "idx")]
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.4 truncated")
+    r = runner.invoke(cli, ["add", str(bad), *where])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.output.startswith(f"Error: {bad}: not a readable PDF file (")
+    assert r.output.count("\n") == 1
+    assert not (corpus_dir / "scan.pdf").exists() and not (tmp_path / "idx").exists()
+    r = runner.invoke(cli, ["remove", "nothing", *where])
+    assert r.exit_code == 1 and "no document 'nothing'" in r.output

@@ -23,9 +23,12 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
     index_dir = tmp_path / "idx"
     manifest = build_index(corpus_dir, index_dir, fake)
     assert sorted(p.name for p in index_dir.iterdir()) == [
+        "documents.jsonl",
         "index.faiss",
         "manifest.json",
         "passages.jsonl",
+        "vector_keys.npy",
+        "vectors.npy",
     ]
     data = json.loads((index_dir / "manifest.json").read_text())
     assert data["model"] == "fake-hash" and data["dimension"] == 256
@@ -47,6 +50,8 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "text",
         "start",
         "end",
+        "url",
+        "page",
     }
 
 
@@ -85,7 +90,8 @@ def test_failed_build_keeps_previous_index(
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus_dir, index_dir, fake)
     assert load_index(index_dir).manifest == first
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # No half-built folder is left behind (the lock file stays: writers share it).
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".idx.lock"]
 
 
 def test_crash_between_renames_recovers(
@@ -125,3 +131,70 @@ def test_bad_corpus_is_refused_with_file_name(tmp_path: Path) -> None:
         read_corpus(folder)
     with pytest.raises(CorpusError, match="does not exist"):
         read_corpus(tmp_path / "missing")
+
+
+def test_build_after_crash_between_renames(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    index_dir = tmp_path / "idx"
+    build_index(corpus_dir, index_dir, fake)
+    index_dir.rename(tmp_path / ".idx.previous")
+    second = build_index(corpus_dir, index_dir, fake)
+    assert load_index(index_dir).manifest == second
+    assert not (tmp_path / ".idx.previous").exists()
+
+
+def test_readers_never_mix_two_builds(tmp_path: Path, fake: FakeEmbedder) -> None:
+    """A reader loading while builds swap the folder gets one whole build every time."""
+    import threading
+
+    corpora = []
+    for name, words in (("alpha", "apples and pears"), ("beta", "bricks and mortar")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / f"{name}.md").write_text(
+            f"{name.title()}\n\n" + "\n\n".join(f"Paragraph {i} about {words}." for i in range(9))
+        )
+        corpora.append(folder)
+    index_dir = tmp_path / "idx"
+    build_index(corpora[0], index_dir, fake)
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def swap() -> None:
+        try:
+            for i in range(30):
+                build_index(corpora[i % 2], index_dir, fake)
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=swap)
+    writer.start()
+    loads = 0
+    while not done.is_set() or loads == 0:
+        loaded = load_index(index_dir)
+        ids = {d.id for d in loaded.documents}
+        assert len(ids) == 1 and {p.document for p in loaded.passages} == ids
+        assert loaded.faiss_index.ntotal == len(loaded.passages) == 9
+        loads += 1
+    writer.join()
+    assert not failures and loads > 0
+
+
+def test_broken_file_does_not_keep_the_service_down(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    import shutil
+
+    index_dir = tmp_path / "idx"
+    first = build_index(corpus_dir, index_dir, fake)
+    (corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 not a PDF")
+    logs: list[str] = []
+    assert ensure_index(corpus_dir, index_dir, fake, log=logs.append).manifest == first
+    assert "broken.pdf: not a readable PDF file" in logs[-1]
+    assert "serving the index built" in logs[-1]
+    shutil.rmtree(index_dir)  # with no index to fall back on, the error stands
+    with pytest.raises(CorpusError, match=r"broken\.pdf: not a readable PDF file"):
+        ensure_index(corpus_dir, index_dir, fake)

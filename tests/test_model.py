@@ -68,3 +68,32 @@ def test_real_answers(real_client: TestClient, question: str, fact: str) -> None
 def test_real_off_topic_declined(real_client: TestClient) -> None:
     body = real_client.get("/answer", params={"q": "how do I reset my password"}).json()
     assert body["answerable"] is False and body["answer"] is None
+
+
+def test_real_model_finds_added_documents(
+    model: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    import shutil
+
+    from search.corpus import add_files
+    from search.index import build_index, load_index
+    from search.retrieve import Searcher
+    from tests.samples import write_docx, write_html, write_pdf
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
+    build_index(corpus, tmp_path / "index", model)
+    new = [
+        write_html(tmp_path / "escalation.html"),
+        write_pdf(tmp_path / "strategy.pdf"),
+        write_docx(tmp_path / "sharing.docx"),
+    ]
+    add_files(new, corpus, tmp_path / "index", model)
+    searcher = Searcher(load_index(tmp_path / "index"), model)
+    for question, document, page in [
+        ("How soon after a referral is the strategy meeting held?", "strategy", 3),
+        ("What should I do if I disagree with another agency about a child?", "escalation", None),
+        ("Do I need consent before passing on information about a child?", "sharing", None),
+    ]:
+        top = searcher.search(question, k=1).hits[0].passage
+        assert (top.document, top.page) == (document, page), (question, top.text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,13 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from search import __version__
+from search.api import admin, documents
+from search.api.reload import IndexReloader
 from search.api.routes import router
 from search.api.widget import install_cors
 from search.api.widget import router as widget_router
 from search.config import Settings
 from search.embed import Embedder, load_embedder
 from search.errors import SearchError
-from search.index import ensure_index
+from search.index import LoadedIndex, ensure_index
 from search.retrieve import Searcher
 
 log = logging.getLogger("search.api")
@@ -31,8 +35,20 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         model = embedder or load_embedder(settings.model, settings.batch_size)
         index = ensure_index(settings.corpus_dir, settings.index_dir, model, log=log.info)
-        app.state.searcher = Searcher(index, model)
+
+        def make_searcher(loaded: LoadedIndex) -> Searcher:
+            return Searcher(loaded, model)
+
+        app.state.searcher = make_searcher(index)
+        app.state.reloader = IndexReloader(app, settings.index_dir, model, make_searcher)
+        watcher = None
+        if settings.reload_interval > 0:
+            watcher = asyncio.create_task(app.state.reloader.watch(settings.reload_interval))
         yield
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         app.state.searcher = None
 
     app = FastAPI(
@@ -43,6 +59,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(documents.router)
+    app.include_router(admin.router)
     app.include_router(widget_router)
     install_cors(app, settings)
     _install_error_handlers(app)

@@ -27,7 +27,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _search(searcher: SearcherDep, req: SearchRequest) -> SearchResponse:
-    ranking = searcher.search(req.q, k=req.k, section=req.section, kind=req.kind, mode=req.mode)
+    ranking = searcher.search(
+        req.q, req.k, req.section, req.kind, mode=req.mode, document=req.document
+    )
     return SearchResponse(
         query=req.q,
         answerable=ranking.answerable,
@@ -52,14 +54,18 @@ class AnswerQuery(SearchRequest):
 
 
 def _answer(searcher: SearcherDep, req: AnswerRequest) -> AnswerResponse:
-    answer = Answerer(searcher).answer(req.question, req.section, req.kind, req.mode)
+    answer = Answerer(searcher).answer(
+        req.question, req.section, req.kind, req.mode, document=req.document
+    )
     return AnswerResponse.of(answer)
 
 
 @router.get("/answer", response_model=AnswerResponse, responses=ERRORS, tags=["answer"])
 def answer_get(searcher: SearcherDep, req: Annotated[AnswerQuery, Query()]) -> AnswerResponse:
     """A direct answer quoted from the documents, with its citations."""
-    body = AnswerRequest(question=req.q, section=req.section, kind=req.kind, mode=req.mode)
+    body = AnswerRequest(
+        question=req.q, section=req.section, kind=req.kind, mode=req.mode, document=req.document
+    )
     return _answer(searcher, body)
 
 
@@ -81,4 +87,6 @@ def health(searcher: SearcherDep) -> HealthResponse:
         built_at=m.built_at,
         corpus_hash=m.corpus_hash,
         version=__version__,
+        documents=m.document_count,
+        build_id=m.build_id,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from search.answer import Answer, Citation
 from search.chunk import Passage
+from search.ingest import Document
+from search.links import passage_link
 from search.retrieve import Hit
 
 MAX_QUERY_CHARS = 1000
@@ -45,13 +47,14 @@ class SearchRequest(BaseModel):
         None,
         description="Only passages of this kind: summary, theme, learning, finding, statistic.",
     )
+    document: str | None = Field(None, description="Only passages of this document (its id).")
 
     mode: Literal["hybrid", "dense", "bm25"] = Field(
         "hybrid", description="Ranking: BM25 and dense fused (default), dense only, or BM25 only."
     )
 
     _q = field_validator("q")(clean_query)
-    _filters = field_validator("section", "kind")(blank_is_none)
+    _filters = field_validator("section", "kind", "document")(blank_is_none)
 
 
 class AnswerRequest(BaseModel):
@@ -62,10 +65,11 @@ class AnswerRequest(BaseModel):
     question: str = Field(..., examples=["What percentage of reviews involved domestic abuse?"])
     section: str | None = Field(None, description="Only answer from passages under this heading.")
     kind: str | None = Field(None, description="Only answer from passages of this kind.")
+    document: str | None = Field(None, description="Only answer from this document (its id).")
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
 
     _question = field_validator("question")(clean_query)
-    _filters = field_validator("section", "kind")(blank_is_none)
+    _filters = field_validator("section", "kind", "document")(blank_is_none)
 
 
 class PassageOut(BaseModel):
@@ -77,6 +81,13 @@ class PassageOut(BaseModel):
     title: str
     start: int
     end: int
+    url: str | None = Field(None, description="Where the document is published, if known.")
+    page: int | None = Field(None, description="PDF page the passage starts on (from 1).")
+    link: str | None = Field(
+        None,
+        description="The URL pointing at the passage: a #:~:text= fragment for web pages, "
+        "#page=N for PDFs.",
+    )
 
     @classmethod
     def of(cls, p: Passage) -> PassageOut:
@@ -89,6 +100,9 @@ class PassageOut(BaseModel):
             title=p.title,
             start=p.start,
             end=p.end,
+            url=p.url,
+            page=p.page,
+            link=passage_link(p),
         )
 
 
@@ -154,6 +168,64 @@ class HealthResponse(BaseModel):
     built_at: str
     corpus_hash: str
     version: str
+    documents: int
+    build_id: str
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    format: str = Field(description="md, txt, html, pdf, docx or jsonl.")
+    source: str = Field(description="The file in the corpus folder it was read from.")
+    url: str | None
+    passages: int
+    added: str = Field(description="When it first entered the index (ISO 8601, UTC).")
+    pages: int | None = Field(None, description="Page count, for PDFs.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Other fields of its JSONL line or sidecar file."
+    )
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentOut:
+        return cls(
+            id=d.id,
+            title=d.title,
+            format=d.format,
+            source=d.source,
+            url=d.url,
+            passages=d.passages,
+            added=d.added,
+            pages=d.pages,
+            metadata=d.metadata,
+        )
+
+
+class DocumentDetail(DocumentOut):
+    sections: list[str] = Field(description="Its headings, in order: values for `section=`.")
+
+
+class DocumentsResponse(BaseModel):
+    count: int
+    documents: list[DocumentOut]
+
+
+class ChangeResponse(BaseModel):
+    added: list[str] = Field(description="Ids of documents new to the index.")
+    updated: list[str] = Field(description="Ids of documents whose file was replaced.")
+    removed: list[str]
+    documents: int
+    passages: int
+    embedded: int = Field(description="Passages embedded by this change (the rest reused).")
+    build_id: str
+    seconds: float = Field(description="How long the index update took.")
+
+
+class ReloadResponse(BaseModel):
+    changed: bool = Field(description="Whether a different index is now being served.")
+    build_id: str
+    built_at: str
+    passages: int
+    documents: int
 
 
 class ErrorResponse(BaseModel):

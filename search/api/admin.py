@@ -1,0 +1,116 @@
+"""Administration routes, all under /admin so that one dependency can protect them."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Query, Request
+
+from search.api.reload import IndexReloader
+from search.api.schemas import ChangeResponse, ErrorResponse, ReloadResponse
+from search.config import Settings
+from search.corpus import Change, add_files, remove_document
+from search.errors import CorpusError, PayloadTooLarge
+from search.ingest import FORMATS, META_SUFFIX
+from search.retrieve import Searcher
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+CHANGE_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse, "description": "The file cannot be read; nothing changed"},
+    413: {"model": ErrorResponse, "description": "The file is too large"},
+}
+
+
+def _reloader(request: Request) -> IndexReloader:
+    return cast(IndexReloader, request.app.state.reloader)
+
+
+@router.post(
+    "/reload",
+    response_model=ReloadResponse,
+    responses={503: {"model": ErrorResponse, "description": "The index on disk cannot be served"}},
+)
+async def reload_index(request: Request) -> ReloadResponse:
+    """Load the index on disk now (the service also notices a new one by itself).
+
+    If it cannot be loaded, the error says why and the index being served stays.
+    """
+    changed = await _reloader(request).reload(force=True)
+    m = cast(Searcher, request.app.state.searcher).index.manifest
+    return ReloadResponse(
+        changed=changed,
+        build_id=m.build_id,
+        built_at=m.built_at,
+        passages=m.passage_count,
+        documents=m.document_count,
+    )
+
+
+async def _served(request: Request, change: Change) -> ChangeResponse:
+    """Serve the new index before answering, so the change is searchable on return."""
+    await _reloader(request).reload()
+    m = change.manifest
+    return ChangeResponse(
+        added=list(change.added),
+        updated=list(change.updated),
+        removed=list(change.removed),
+        documents=m.document_count,
+        passages=m.passage_count,
+        embedded=m.embedded_passages,
+        build_id=m.build_id,
+        seconds=m.build_seconds,
+    )
+
+
+@router.put("/documents/{filename}", response_model=ChangeResponse, responses=CHANGE_ERRORS)
+async def put_document(
+    filename: str,
+    request: Request,
+    url: Annotated[str | None, Query(description="Where the file is published.")] = None,
+    title: Annotated[
+        str | None, Query(description="Its title, if the file's own is wrong.")
+    ] = None,
+) -> ChangeResponse:
+    """Add a file to the corpus (the request body is the file), or replace the file of
+    that name, and serve the updated index. As `python -m search add FILE`."""
+    settings = cast(Settings, request.app.state.settings)
+    suffix = Path(filename).suffix.lower()
+    if filename.startswith(".") or filename.endswith(META_SUFFIX) or suffix not in FORMATS:
+        known = ", ".join(sorted(set(FORMATS)))
+        raise CorpusError(f"{filename}: not a file name this service reads; use {known}")
+    limit = int(settings.max_upload_mb * 1_000_000)
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise PayloadTooLarge(f"{filename}: larger than {settings.max_upload_mb:g} MB")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise PayloadTooLarge(f"{filename}: larger than {settings.max_upload_mb:g} MB")
+    reloader = _reloader(request)
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        path = Path(folder) / filename
+        path.write_bytes(bytes(data))
+        change = await asyncio.to_thread(
+            add_files, [path], settings.corpus_dir, settings.index_dir, reloader.embedder,
+            url=url, title=title,
+        )  # fmt: skip
+    return await _served(request, change)
+
+
+@router.delete(
+    "/documents/{doc_id}",
+    response_model=ChangeResponse,
+    responses={404: {"model": ErrorResponse, "description": "No such document"}},
+)
+async def delete_document(doc_id: str, request: Request) -> ChangeResponse:
+    """Remove a document from the corpus and serve the updated index. As `python -m search
+    remove DOC_ID`."""
+    settings = cast(Settings, request.app.state.settings)
+    embedder = _reloader(request).embedder
+    change = await asyncio.to_thread(
+        remove_document, doc_id, settings.corpus_dir, settings.index_dir, embedder
+    )
+    return await _served(request, change)
