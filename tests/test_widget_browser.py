@@ -51,6 +51,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     corpus.mkdir()
     shutil.copy(SEED, corpus / SEED.name)
     shutil.copy(NOTES, corpus / NOTES.name)
+    meta = NOTES.with_name(NOTES.name + ".meta.json")
+    shutil.copy(meta, corpus / meta.name)
     holder: dict[str, str] = {}
     with (
         Intranet(api=lambda: holder["api"]) as allowed,
@@ -61,6 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         )
         with Service(create_app(settings, embedder=FakeEmbedder())) as service:
             holder["api"] = service.origin
+            allowed.extra["/source-doc"] = "<!doctype html><title>Source</title><h1>The source</h1>"
             yield Site(service, allowed, refused, dead_origin())
 
 
@@ -210,56 +213,58 @@ def test_keyboard_only(page: Page, site: Site) -> None:
     assert page.evaluate(f"{inner}.getAttribute('role')") == "combobox"  # focus stays
 
 
-def test_enter_opens_the_source_link_and_only_web_links(page: Page, site: Site) -> None:
-    # The service does not send `url` yet; this answers /search the way it will, so the
-    # widget's link handling (including a hostile javascript: URL) is tested now.
+def test_enter_opens_the_passage_at_its_source(page: Page, site: Site) -> None:
+    # The notes document declares the site path /source-doc as its URL (a .meta.json
+    # beside it); a site path belongs to the page's own site, here the intranet.
     source = site.allowed.origin + "/source-doc"
-    site.allowed.extra["/source-doc"] = "<!doctype html><title>Source</title><h1>The source</h1>"
+    page.goto(site.allowed.origin + "/passages")
+    ask(page, "pasted notes markup unsafe rendering imported notes")
+    notes = page.locator(OPTIONS).filter(has_text="<img src=x onerror=")
+    link = notes.locator("a")
+    expect(link).to_have_count(1)
+    href = link.get_attribute("href") or ""
+    assert href.startswith(source + "#:~:text=Some%20pasted%20notes"), href
+    assert link.get_attribute("tabindex") == "-1"  # arrows move between results, not Tab
+    # The bundled document has no URL: its results are not links.
+    unlinked = page.locator(OPTIONS).filter(has_not_text="Intranet notes on pasted markup")
+    assert unlinked.count() >= 1
+    expect(unlinked.locator("a")).to_have_count(0)
+    index = [o.get_attribute("id") for o in page.locator(OPTIONS).all()].index(
+        notes.get_attribute("id")
+    )
+    for _ in range(index + 1):
+        page.keyboard.press("ArrowDown")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.startswith(source)
+    expect(page.locator("h1")).to_have_text("The source")
+
+
+def test_only_web_links_are_followed(page: Page, site: Site) -> None:
+    # The service only stores http(s) or site-path URLs; should another server send a
+    # javascript: one, the widget must neither link it nor follow it.
     results = [
-        {
-            "id": "a",
-            "text": "Linked passage.",
-            "section": "S",
-            "kind": "theme",
-            "document": "d",
-            "title": "Linked doc",
-            "url": source,
-        },
-        {
-            "id": "b",
-            "text": "Hostile passage.",
-            "section": "S",
-            "kind": "theme",
-            "document": "d",
-            "title": "Hostile doc",
-            "url": "javascript:alert('url')",
-        },
-    ]
+        {"id": "b", "text": "Hostile passage.", "section": "S", "kind": "theme",
+         "document": "d", "title": "Hostile doc", "url": "javascript:alert('url')",
+         "link": "javascript:alert('link')"},
+    ]  # fmt: skip
 
     def fulfil(route: Route) -> None:
         route.fulfill(
-            json={"query": "x", "results": results},
+            json={"query": "x", "answerable": True, "results": results},
             headers={"access-control-allow-origin": site.allowed.origin},
         )
 
     page.route(f"{site.api}/search?*", fulfil)
     page.goto(site.allowed.origin + "/passages")
-    ask(page, "linked")
-    expect(page.locator(OPTIONS)).to_have_count(2)
-    links = page.locator(f"{OPTIONS} a")
-    expect(links).to_have_count(1)
-    assert links.first.get_attribute("href") == source
-    assert links.first.get_attribute("tabindex") == "-1"  # arrows move, not Tab
+    ask(page, "hostile")
+    expect(page.locator(OPTIONS)).to_have_count(1)
+    expect(page.locator(f"{OPTIONS} a")).to_have_count(0)
     page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("Enter")  # the javascript: one: nothing happens
+    page.keyboard.press("Enter")
     page.wait_for_timeout(200)
     assert page.url.endswith("/passages")
-    page.keyboard.press("ArrowUp")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert page.url == source
-    expect(page.locator("h1")).to_have_text("The source")
+    assert page.evaluate("window.__picked.length") == 1  # chosen, but nothing opened
 
 
 def test_typing_is_debounced_and_stale_answers_are_dropped(page: Page, site: Site) -> None:

@@ -331,7 +331,9 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
         if (item.title && item.title !== item.topic) opt.append(make("div", "doc title", item.title));
       } else {
         const r = item.r;
-        item.url = safeLink(r.url, this._base());
+        // `link` points into the document (text fragment, PDF page); a site path such as
+        // /policies/x.pdf belongs to the page's own site, as any link on the page would.
+        item.url = safeLink(r.link || r.url, document.baseURI);
         if (item.kind === "answer") opt.append(make("span", "label", "Answer"));
         // The section leads (one document has many); the document title follows, muted.
         const doc = str(r.title) || str(r.document);
