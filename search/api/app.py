@@ -11,11 +11,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from search import __version__
 from search.api import admin, documents
+from search.api.headers import ERROR_HEADERS
+from search.api.observability import install_observability, request_id_of
 from search.api.reload import IndexReloader
 from search.api.routes import router
+from search.api.security import error_response, install_security
 from search.api.widget import install_cors
 from search.api.widget import router as widget_router
 from search.config import Settings
@@ -37,7 +41,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         index = ensure_index(settings.corpus_dir, settings.index_dir, model, log=log.info)
 
         def make_searcher(loaded: LoadedIndex) -> Searcher:
-            return Searcher(loaded, model)
+            return Searcher(loaded, model, settings.glossary)
 
         app.state.searcher = make_searcher(index)
         app.state.reloader = IndexReloader(app, settings.index_dir, model, make_searcher)
@@ -62,8 +66,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(documents.router)
     app.include_router(admin.router)
     app.include_router(widget_router)
-    install_cors(app, settings)
     _install_error_handlers(app)
+    install_security(app, settings)
+    # Outside security, so a refusal (401, 429) reaches the widget readable, not as a
+    # network error it would have to guess about.
+    install_cors(app, settings)
+    install_observability(app, settings)  # outermost: it also sees what security refuses
     return app
 
 
@@ -90,9 +98,22 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SearchError)
     async def known(_: Request, exc: SearchError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message, "errors": []}, status_code=exc.status_code)
+        return error_response(exc)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        # 404, 405, 413 from the framework, in the same shape as every other error.
+        return JSONResponse(
+            {"detail": str(exc.detail), "errors": []},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse({"detail": "internal error", "errors": []}, status_code=500)
+        # Sent outside the middleware, so it brings the headers they would have added.
+        headers = {**ERROR_HEADERS, "X-Request-ID": request_id_of(request) or ""}
+        return JSONResponse(
+            {"detail": "internal error", "errors": []}, status_code=500, headers=headers
+        )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from search.answer import Answer, Citation
+from search.api.sanitize import HAS_TEXT, clean_text
 from search.chunk import Passage
 from search.ingest import Document
 from search.links import passage_link
@@ -18,17 +18,15 @@ MAX_K = 50
 
 
 def clean_query(value: str) -> str:
-    """The question, NFC-normalised and trimmed; refused when empty or too long."""
-    value = unicodedata.normalize("NFC", value).strip()
+    """The question, normalised (search.api.sanitize); refused when empty or too long."""
+    value = clean_text(value, MAX_QUERY_CHARS)
     if not value:
         raise ValueError("must not be empty or only white space")
-    if len(value) > MAX_QUERY_CHARS:
-        raise ValueError(f"must be at most {MAX_QUERY_CHARS} characters (got {len(value)})")
     return value
 
 
 def blank_is_none(value: str | None) -> str | None:
-    return value.strip() or None if value is not None else None
+    return clean_text(value, MAX_QUERY_CHARS) or None if value is not None else None
 
 
 class SearchRequest(BaseModel):
@@ -40,6 +38,8 @@ class SearchRequest(BaseModel):
         ...,
         description="The question or keywords, in the user's own words.",
         examples=["How common was domestic abuse?"],
+        # Checked (with friendlier messages) by the validator below; stated for clients.
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": HAS_TEXT},
     )
     k: int = Field(5, ge=1, le=MAX_K, description=f"How many passages to return (1..{MAX_K}).")
     section: str | None = Field(None, description="Only passages under this heading.")
@@ -62,7 +62,11 @@ class AnswerRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., examples=["What percentage of reviews involved domestic abuse?"])
+    question: str = Field(
+        ...,
+        examples=["What percentage of reviews involved domestic abuse?"],
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": HAS_TEXT},
+    )
     section: str | None = Field(None, description="Only answer from passages under this heading.")
     kind: str | None = Field(None, description="Only answer from passages of this kind.")
     document: str | None = Field(None, description="Only answer from this document (its id).")

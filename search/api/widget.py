@@ -85,6 +85,7 @@ def install_cors(app: FastAPI, settings: Settings) -> None:
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST"],
-        allow_headers=["content-type"],
+        # The widget's key attribute travels as X-API-Key when the service wants keys.
+        allow_headers=["content-type", "x-api-key", "authorization"],
         max_age=600,
     )
