@@ -102,7 +102,7 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
   class ApiError extends Error {}
 
   class ScrSearch extends HTMLElement {
-    static get observedAttributes() { return ["api", "placeholder", "label", "limit", "kind", "mode"]; }
+    static get observedAttributes() { return ["api", "key", "placeholder", "label", "limit", "kind", "mode"]; }
 
     constructor() {
       super();
@@ -223,14 +223,22 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
     }
 
     async _get(url, signal) {
-      const res = await fetch(url, { signal, credentials: "omit", headers: { accept: "application/json" } });
+      const headers = { accept: "application/json" };
+      const key = this.getAttribute("key");
+      if (key) headers["x-api-key"] = key;
+      const res = await fetch(url, { signal, headers, credentials: "omit" });
       let body = null;
       try { body = await res.json(); } catch (_) { /* not JSON: reported below */ }
       if (res.ok && body && typeof body === "object") return body;
       const detail = body && str(body.detail);
-      if (res.status === 503) throw new ApiError("The search service is starting up. Try again in a moment.");
-      if (res.status === 422 && detail) throw new ApiError("Search could not run: " + detail);
-      throw new ApiError(`The search service failed (HTTP ${res.status})${detail ? ": " + detail : "."}`);
+      const status = res.status;
+      if (status === 401 || status === 403) {
+        throw new ApiError("Search is not available here: the search service needs a valid API key. (Administrators: set the widget's key attribute.)");
+      }
+      if (status === 429) throw new ApiError("Too many searches just now. Try again in a few seconds.");
+      if (status === 503) throw new ApiError("The search service is starting up. Try again in a moment.");
+      if (status === 422 && detail) throw new ApiError("Search could not run: " + detail);
+      throw new ApiError(`The search service failed (HTTP ${status})${detail ? ": " + detail : "."}`);
     }
 
     // fetch() hides why a request failed; an opaque probe tells "refused" from "down".

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+from playwright.sync_api import ConsoleMessage, Page
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SCR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -89,7 +93,7 @@ class Service:
 
 
 @dataclass(frozen=True)
-class Page:
+class PageSpec:
     attrs: str = ""
     csp: bool = False
     style: str = ""
@@ -105,17 +109,17 @@ HOSTILE_CSS = (
 )
 
 PAGES = {
-    "/": Page(),
-    "/search-mode": Page(attrs=' mode="search" limit="3" kind="learning"'),
-    "/passages": Page(attrs=' mode="search"'),
-    "/hostile": Page(attrs=' mode="search"', style=HOSTILE_CSS),
-    "/csp": Page(csp=True),
-    "/dark": Page(attrs=' theme="dark"', style="body { background: #0d1117; color: #ddd; }"),
-    "/themed": Page(
+    "/": PageSpec(),
+    "/search-mode": PageSpec(attrs=' mode="search" limit="3" kind="learning"'),
+    "/passages": PageSpec(attrs=' mode="search"'),
+    "/hostile": PageSpec(attrs=' mode="search"', style=HOSTILE_CSS),
+    "/csp": PageSpec(csp=True),
+    "/dark": PageSpec(attrs=' theme="dark"', style="body { background: #0d1117; color: #ddd; }"),
+    "/themed": PageSpec(
         attrs=' mode="search"',
         style="scr-search { --scr-accent: rgb(143, 63, 184); --scr-radius: 0px; }",
     ),
-    "/twice": Page(attrs=' mode="search"', scripts=2, widgets=2),
+    "/twice": PageSpec(attrs=' mode="search"', scripts=2, widgets=2),
 }
 
 
@@ -197,3 +201,58 @@ class Intranet:
         self.httpd.shutdown()
         self.thread.join(timeout=10)
         self.httpd.server_close()
+
+
+ARTIFACTS = ROOT / "artifacts" / "widget"
+SEED = ROOT / "corpus" / "scr-triennial-analysis-2014-2017.md"
+NOTES = ROOT / "tests" / "data" / "widget-corpus" / "intranet-notes.md"
+WIDGET = "scr-search"
+OPTIONS = f"{WIDGET} [role=option]"
+STATE = f"{WIDGET} .state"
+STATUS = f"{WIDGET} [role=status]"
+INPUT = f"{WIDGET} input"
+WIDGET_KEY = "intranet-widget-key"
+
+
+@dataclass
+class Site:
+    service: Service
+    allowed: Intranet
+    refused: Intranet
+    dead: str
+    settings: Any  # the service's Settings, for a second service on the same index
+
+    @property
+    def api(self) -> str:
+        return self.service.origin
+
+
+@dataclass
+class Watch:
+    """What the page did that it should not: uncaught errors, dialogs, console errors."""
+
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    expected_console: list[str] = field(default_factory=list)
+
+    def on_console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.console_errors.append(msg.text)
+
+    def unexpected_console(self) -> list[str]:
+        return [
+            m
+            for m in self.console_errors
+            if not any(re.search(p, m) for p in self.expected_console)
+        ]
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def ask(page: Page, text: str) -> None:
+    page.locator(INPUT).click()
+    page.locator(INPUT).fill(text)

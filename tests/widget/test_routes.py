@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from search import __version__
 from search.api import create_app
 from search.config import Settings
 from tests.fakes import FakeEmbedder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "search" / "widget" / "widget.js"
 ALLOWED = "https://intranet.example"
 
@@ -195,3 +195,28 @@ def test_cors_origins_setting_rejects_non_origins(
     monkeypatch.setenv("SEARCH_CORS_ORIGINS", f"https://ok.example,{bad}")
     with pytest.raises(ValidationError, match="is not an origin"):
         Settings()
+
+
+def test_cors_with_api_keys(settings: Settings, fake: FakeEmbedder) -> None:
+    s = settings.model_copy(update={"cors_origins": (ALLOWED,), "api_keys": SecretStr("k1")})
+    with TestClient(create_app(s, embedder=fake)) as c:
+        # The widget and its demo stay open; a page has no key to fetch them with.
+        assert c.get("/widget.js").status_code == 200 and c.get("/demo").status_code == 200
+        # A refusal carries CORS headers, or the widget could not read why it was refused.
+        refused = c.get("/search", params={"q": "x"}, headers={"Origin": ALLOWED})
+        assert refused.status_code == 401
+        assert refused.headers["access-control-allow-origin"] == ALLOWED
+        pre = c.options(
+            "/search",
+            headers={
+                "Origin": ALLOWED,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "x-api-key",
+            },
+        )
+        assert pre.status_code == 200
+        assert "x-api-key" in pre.headers["access-control-allow-headers"].lower()
+        ok = c.get(
+            "/search", params={"q": "neglect"}, headers={"Origin": ALLOWED, "X-API-Key": "k1"}
+        )
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == ALLOWED
