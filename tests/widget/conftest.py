@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from pydantic import SecretStr
 
 from search.api import create_app
@@ -68,22 +68,30 @@ def watch() -> Watch:
     return Watch()
 
 
-@pytest.fixture
-def page(browser: Browser, watch: Watch) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 900, "height": 760})
-    pg = context.new_page()
-    pg.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    pg.on("console", watch.on_console)
-    pg.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
-    pg.add_init_script(
+@pytest.fixture(scope="session")
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    # One context for all tests (a fresh one per test costs more than the test itself on a
+    # busy machine); each test still gets its own page, routes and listeners.
+    ctx = browser.new_context(viewport={"width": 900, "height": 760})
+    ctx.add_init_script(
         "window.__picked = [];"
         "document.addEventListener('scr-select', e => window.__picked.push(e.detail));"
         "document.addEventListener('securitypolicyviolation',"
         " e => (window.__violations = window.__violations || []).push(e.violatedDirective));"
     )
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, watch: Watch) -> Iterator[Page]:
+    pg = context.new_page()
+    pg.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    pg.on("console", watch.on_console)
+    pg.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
     pg.set_default_timeout(10_000)
     yield pg
-    context.close()
+    pg.close()
     assert watch.page_errors == [], "the page logged errors"
     assert watch.dialogs == [], "something opened a dialog"
     assert watch.unexpected_console() == [], "unexpected console errors"
