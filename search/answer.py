@@ -29,7 +29,8 @@ MAX_CITATIONS = 4
 _PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
 _COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
 _ADVICE_ASKED = re.compile(
-    r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)? to\b|"
+    r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
+    r"\bshould\b|\bwhy\b.*\bmatters?\b|"
     r"\b(advice|recommend\w*|lessons?|learning|improve|prevent|help)\b",
     re.IGNORECASE,
 )
