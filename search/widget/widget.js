@@ -116,13 +116,11 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
 
     connectedCallback() {
       if (!this._root) this._build();
+      else if (this._input.value.trim()) this._schedule(0, true);  // moved: search again
     }
 
     disconnectedCallback() {
-      clearTimeout(this._timer);
-      if (this._ctrl) this._ctrl.abort();
-      this._ctrl = null;
-      this._seq++;
+      this._reset();  // no timer left to fire, no request left to land
     }
 
     attributeChangedCallback(name) {

@@ -109,9 +109,11 @@ def test_widget_guards_define_and_cleans_up() -> None:
     code = _code_only(WIDGET.read_text(encoding="utf-8"))
     assert "customElements.get(TAG)" in code
     assert "attachShadow(" in code
-    cleanup = code[code.index("disconnectedCallback()") :]
-    cleanup = cleanup[: cleanup.index("}")]
-    assert "clearTimeout" in cleanup and ".abort()" in cleanup
+    disconnected = code[code.index("disconnectedCallback()") :]
+    assert disconnected[: disconnected.index("}")].count("this._reset()") == 1
+    reset = code[code.index("_reset() {") :]
+    reset = reset[: reset.index("\n    }")]
+    assert "clearTimeout(this._timer)" in reset and "this._ctrl.abort()" in reset
 
 
 THEME_VARIABLES = sorted(set(re.findall(r"--scr-[a-z-]+", WIDGET.read_text(encoding="utf-8"))))

@@ -161,9 +161,13 @@ def test_loaded_twice_and_removed_mid_typing(page: Page, site: Site) -> None:
     assert page.evaluate("[...document.querySelectorAll('scr-search')].every(e => e.shadowRoot)")
     page.locator(INPUT).first.fill("neglect")
     # Removed before the debounce fires: no request may follow, nothing may throw.
-    page.evaluate("document.querySelector('scr-search').remove()")
+    page.evaluate("window.__removed = document.querySelector('scr-search'); __removed.remove()")
     page.wait_for_timeout(500)
     assert requests == []
+    # Put back (as frameworks do when they move an element), it searches again.
+    page.evaluate("document.body.append(window.__removed)")
+    expect(page.locator(WIDGET).last.locator("[role=option]").first).to_be_attached()
+    assert len(requests) == 1 and "q=neglect" in requests[0]
     page.locator(INPUT).first.fill("domestic abuse")
     expect(page.locator(OPTIONS).first).to_contain_text("Domestic abuse")
 
