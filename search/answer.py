@@ -109,7 +109,7 @@ class Answerer:
             for text, start, end in candidates(hit.passage)
         ]
         scores = self._score(question, hits, units)
-        best = int(np.argmax(scores))
+        best = _within_passage(question, units, scores, int(np.argmax(scores)))
         chosen = units[best]
         # Each passage's best unit decides whether it is cited as support, best first.
         per_passage: dict[int, tuple[float, _Candidate]] = {}
@@ -152,6 +152,24 @@ class Answerer:
         if _ADVICE_ASKED.search(question):
             score += ADVICE_BONUS * np.array([bool(_ADVICE_GIVEN.search(u.text)) for u in units])
         return np.asarray(score, dtype=np.float64)
+
+
+def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
+    """The answer's passage is the best unit's; inside it, the sentence of the kind asked for.
+
+    A learning often states the problem, then what is needed: asked what to do, the second
+    is the answer even when the first shares more words with the question. Likewise a
+    sentence with a figure, asked for one.
+    """
+    if _ADVICE_ASKED.search(question):
+        fits = _ADVICE_GIVEN
+    elif intent(question).figure:
+        fits = _PERCENT
+    else:
+        return best
+    same = [i for i, u in enumerate(units) if u.hit_rank == units[best].hit_rank]
+    matching = [i for i in same if fits.search(units[i].text)]
+    return max(matching, key=lambda i: scores[i]) if matching else best
 
 
 def _figure_weight(text: str) -> float:

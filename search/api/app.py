@@ -20,6 +20,8 @@ from search.api.observability import install_observability, request_id_of
 from search.api.reload import IndexReloader
 from search.api.routes import router
 from search.api.security import error_response, install_security
+from search.api.widget import install_cors
+from search.api.widget import router as widget_router
 from search.config import Settings
 from search.embed import Embedder
 from search.errors import SearchError
@@ -65,8 +67,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(router)
     app.include_router(documents.router)
     app.include_router(admin.router)
+    app.include_router(widget_router)
     _install_error_handlers(app)
     install_security(app, settings)
+    # Outside security, so a refusal (401, 429) reaches the widget readable, not as a
+    # network error it would have to guess about.
+    install_cors(app, settings)
     install_observability(app, settings)  # outermost: it also sees what security refuses
     return app
 
