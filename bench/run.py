@@ -38,6 +38,7 @@ HOST = "127.0.0.1"
 CONCURRENCY = (1, 4, 16)
 MAX_REQUESTS = {1: 1500, 4: 3000, 16: 4000}
 REPEATED_POOL = 25
+WARM_UP = 150
 
 
 def say(msg: str) -> None:
@@ -113,7 +114,7 @@ def http_load(
     servers: Servers, seconds: float, quick: bool
 ) -> tuple[list[dict[str, Any]], dict[str, float], list[str]]:
     notes: list[str] = []
-    budget = sum(MAX_REQUESTS[c] for c in CONCURRENCY) * 2 + 200
+    budget = sum(MAX_REQUESTS[c] for c in CONCURRENCY) * 2 + REPEATED_POOL + WARM_UP
     distinct = synthetic.questions(budget)
     repeated = distinct[:REPEATED_POOL]
     fresh = iter(distinct[REPEATED_POOL:])
@@ -127,8 +128,10 @@ def http_load(
             endpoints.append("/answer")
         else:
             notes.append("/answer: the service has no /answer route yet (404), so not measured")
-        warm = [next(fresh) for _ in range(30)]
-        for server in targets.values():  # first-request costs (lazy imports) out of the way
+        # First-request costs out of the way: lazy imports, and torch's per-shape kernel
+        # set-up in the peer (each new query length is slow once).
+        warm = [next(fresh) for _ in range(WARM_UP)]
+        for server in targets.values():
             loadgen.run(HOST, server.port, _requests("/search", warm), 1, 30, _ok("/search"))
         for endpoint in endpoints:
             for kind in ("distinct", "repeated"):
