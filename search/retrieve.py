@@ -31,6 +31,7 @@ LEXICAL_WEIGHT = 0.5
 # Added to a fused score in [0, 1] when a passage is of the kind the question asks for.
 INTENT_BOOST = 0.2
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%|\(\d+(?:\.\d+)?%\)")
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default token pattern
 FUSION = "convex"  # "convex" (min-max normalised scores) or "rrf", chosen by measurement
 # Answerable when the best dense cosine clears the first bar, or clears the lower one while
 # one passage holds most of the question's (rarity-weighted) words. Calibrated on the gold set.
@@ -78,16 +79,17 @@ class Lexical:
         df = np.asarray(self._holds.sum(axis=0)).ravel()
         self._idf = np.log1p(len(texts) / (df + 0.5))
         self._idf_unknown = float(np.log1p(len(texts) / 0.5))
+        # The rows holding each term, for best_match: slicing the sparse matrix per query
+        # costs more than the rest of the lexical side.
+        ptr, rows_of = self._holds.indptr, self._holds.indices
+        self._postings = [rows_of[ptr[t] : ptr[t + 1]] for t in range(self._holds.shape[1])]
+        self._stopwords = frozenset(STOPWORDS)
 
     def terms(self, query: str) -> list[str]:
-        out = bm25s.tokenize(
-            [query],
-            stopwords=list(STOPWORDS),
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
-        return list(dict.fromkeys(t for t in out[0] if t))
+        # bm25s.tokenize's steps for one text (lower-case, split, drop stop words, stem),
+        # without the progress bars it sets up on every call even when they are off.
+        words = [w for w in _TOKEN.findall(query.lower()) if w not in self._stopwords]
+        return list(dict.fromkeys(t for t in self._stemmer.stemWords(words) if t))
 
     def best_match(self, terms: list[str]) -> float:
         """The largest share of the question's words (weighted by rarity) held by one passage.
@@ -101,7 +103,9 @@ class Lexical:
         total = float(self._idf[known].sum()) + self._idf_unknown * (len(terms) - len(known))
         if not known or total <= 0:
             return 0.0
-        held = self._holds[:, known] @ self._idf[known]
+        held = np.zeros(self._size, dtype=self._idf.dtype)
+        for term in known:
+            held[self._postings[term]] += self._idf[term]
         return float(np.max(held)) / total
 
     def share_held(self, terms: list[str], text: str) -> float:
