@@ -1,4 +1,4 @@
-"""Vector search latency against index size: exact (flat) against HNSW, with recall@10.
+"""Vector search latency against index size: exact (flat) against HNSW and IVF-PQ, with recall@10.
 
 Synthetic vectors, drawn from a Gaussian with the mean and covariance of real
 all-MiniLM-L6-v2 passage vectors (synthetic passages made from the corpus, embedded by
@@ -7,6 +7,10 @@ question vectors. Recall@10 is against exact search over the same vectors. Searc
 one query at a time on one thread, as the service runs them.
 
     python -m bench.ann --index artifacts/bench/index --sizes 10000,100000,1000000
+    python -m bench.ann --sizes 1000000 --kinds ivfpq --probes 0.125,0.25   # no HNSW build
+
+HNSW is measured at efSearch values (--ef), IVF-PQ at shares of its lists probed (--probes),
+each index built as search/vectors.py builds it for the service.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 from bench import synthetic
 from search.index import read_manifest
 from search.onnx_embed import OnnxEmbedder
-from search.vectors import HNSW_EF_SEARCH, make_index, search
+from search.vectors import HNSW_EF_SEARCH, IVF_PROBE_SHARE, make_index, search
 
 REAL_PASSAGES = 4000
 QUERIES = 300
@@ -63,13 +67,13 @@ def gaussian_like(real: np.ndarray, n: int, seed: int = 5) -> Iterator[np.ndarra
 
 
 def timed_searches(
-    index: faiss.Index, queries: np.ndarray, k: int, ef: int
+    index: faiss.Index, queries: np.ndarray, k: int, ef: int = HNSW_EF_SEARCH, probes: float = 0
 ) -> tuple[np.ndarray, list[float]]:
     rows = np.full((len(queries), k), -1, dtype=np.int64)
     took = []
     for i, q in enumerate(queries):
         began = time.perf_counter()
-        found = search(index, q, k, None, ef_search=ef)
+        found = search(index, q, k, None, ef_search=ef, probe_share=probes or None)
         took.append(time.perf_counter() - began)
         rows[i, : len(found)] = [r for r, _ in found]
     return rows, took
@@ -81,37 +85,56 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
 
 
 def measure(
-    sizes: list[int], passages: np.ndarray, queries: np.ndarray, efs: list[int], k: int = 10
+    sizes: list[int],
+    passages: np.ndarray,
+    queries: np.ndarray,
+    efs: list[int],
+    probes: tuple[float, ...] = (IVF_PROBE_SHARE,),
+    kinds: tuple[str, ...] = ("hnsw", "ivfpq"),
+    k: int = 10,
 ) -> list[dict[str, object]]:
     faiss.omp_set_num_threads(1)  # as served: one thread per request
     rows: list[dict[str, object]] = []
+
+    def add(row: dict[str, object]) -> None:
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+
     for n in sizes:
         vectors = np.vstack(list(gaussian_like(passages, n)))
-        flat = make_index(vectors, hnsw_threshold=n + 1)
-        truth, took = timed_searches(flat, queries, k, 0)
-        rows.append(_row(n, "flat", None, took, 1.0, 0.0))
-        faiss.omp_set_num_threads(2)  # building may use both cores
-        began = time.perf_counter()
-        hnsw = make_index(vectors, hnsw_threshold=1)
-        built = time.perf_counter() - began
-        faiss.omp_set_num_threads(1)
-        for ef in efs:
-            found, took = timed_searches(hnsw, queries, k, ef)
-            rows.append(_row(n, "hnsw", ef, took, recall(found, truth), built))
-        for row in rows[-len(efs) - 1 :]:
-            print(json.dumps(row), file=sys.stderr, flush=True)
-        del vectors, flat, hnsw
+        flat = make_index(vectors, hnsw_threshold=n + 1, ivf_threshold=n + 1)
+        truth, took = timed_searches(flat, queries, k)
+        add(_row(n, "flat", None, took, 1.0, 0.0))
+        del flat
+        for kind in kinds:
+            faiss.omp_set_num_threads(2)  # building may use both cores
+            began = time.perf_counter()
+            if kind == "hnsw":
+                index = make_index(vectors, hnsw_threshold=1, ivf_threshold=n + 1)
+            else:
+                index = make_index(vectors, ivf_threshold=1)
+            built = time.perf_counter() - began
+            faiss.omp_set_num_threads(1)
+            for setting in efs if kind == "hnsw" else probes:
+                if kind == "hnsw":
+                    found, took = timed_searches(index, queries, k, ef=int(setting))
+                else:
+                    found, took = timed_searches(index, queries, k, probes=float(setting))
+                add(_row(n, kind, setting, took, recall(found, truth), built))
+            del index
+        del vectors
     return rows
 
 
 def _row(
-    n: int, kind: str, ef: int | None, took: list[float], rec: float, built: float
+    n: int, kind: str, setting: float | None, took: list[float], rec: float, built: float
 ) -> dict[str, object]:
     ms = np.array(took) * 1000
     return {
         "vectors": n,
         "index": kind,
-        "ef_search": ef,
+        # efSearch for HNSW, share of the lists probed for IVF-PQ
+        "setting": setting,
         "p50_ms": round(float(np.percentile(ms, 50)), 3),
         "p95_ms": round(float(np.percentile(ms, 95)), 3),
         "recall_at_10": round(rec, 4),
@@ -121,14 +144,14 @@ def _row(
 
 def table(rows: list[dict[str, object]]) -> str:
     out = [
-        "| vectors | index | efSearch | p50 ms | p95 ms | recall@10 | HNSW build s |",
+        "| vectors | index | efSearch / lists probed | p50 ms | p95 ms | recall@10 | build s |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        ef = r["ef_search"] if r["ef_search"] is not None else ""
-        build = r["build_s"] if r["index"] == "hnsw" else ""
+        setting = r["setting"] if r["setting"] is not None else ""
+        build = r["build_s"] if r["index"] != "flat" else ""
         out.append(
-            f"| {r['vectors']:,} | {r['index']} | {ef} | {r['p50_ms']} | {r['p95_ms']} "
+            f"| {r['vectors']:,} | {r['index']} | {setting} | {r['p50_ms']} | {r['p95_ms']} "
             f"| {r['recall_at_10']} | {build} |"
         )
     return "\n".join(out)
@@ -138,7 +161,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index", type=Path, default=Path("artifacts/bench/index"))
     parser.add_argument("--sizes", default="10000,30000,100000,1000000")
-    parser.add_argument("--ef", default=f"48,{HNSW_EF_SEARCH},192")
+    parser.add_argument("--ef", default=f"96,192,{HNSW_EF_SEARCH}")
+    parser.add_argument("--probes", default=f"0.125,{IVF_PROBE_SHARE}")
+    parser.add_argument("--kinds", default="hnsw,ivfpq", help="approximate indexes to build")
     parser.add_argument("--work", type=Path, default=Path("artifacts/bench"))
     args = parser.parse_args()
     passages, queries = real_vectors(args.index, args.work)
@@ -147,6 +172,8 @@ def main() -> None:
         passages,
         queries,
         [int(e) for e in args.ef.split(",")],
+        tuple(float(p) for p in args.probes.split(",")),
+        tuple(args.kinds.split(",")),
     )
     print(table(rows))
 

@@ -64,7 +64,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     embedded_passages: int  # how many passages this build had to embed (the rest were reused)
-    index_type: str = "flat"  # "flat" (exact) or "hnsw" (approximate), by passage count
+    index_type: str = "flat"  # "flat" (exact), "hnsw" or "ivfpq" (approximate), by passage count
     query_model: QueryModel | None = None  # the torch-free query model in the folder, if any
     # sha256 of each data file, checked at load (empty for indexes built before it existed).
     files: dict[str, str] = field(default_factory=dict)

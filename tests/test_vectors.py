@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import faiss
 import numpy as np
 import pytest
@@ -86,3 +88,48 @@ def test_short_and_empty_candidate_lists(
     found = vectors.search(index, queries[0], 10, np.array([3, 9], dtype=np.int64))
     assert sorted(r for r, _ in found) == [3, 9]
     assert len(vectors.search(index, queries[0], 500)) == 50
+
+
+def test_ivfpq_above_its_threshold_and_its_recall(data: tuple[np.ndarray, np.ndarray]) -> None:
+    rows, queries = data
+    index = vectors.make_index(rows, hnsw_threshold=1, ivf_threshold=len(rows))
+    assert vectors.kind_of(index) == "ivfpq" and index.ntotal == len(rows)
+    assert isinstance(vectors.make_index(rows, 1, len(rows) + 1), faiss.IndexHNSW)
+    hits = 0
+    for q in queries:
+        found = vectors.search(index, q, 10)
+        # Scores are exact (re-ranked from the stored vectors), not the codes' estimates.
+        assert np.allclose([s for _, s in found], rows[[r for r, _ in found]] @ q, atol=1e-5)
+        hits += len({r for r, _ in found} & set(brute(rows, q, 10)))
+    assert hits / (10 * len(queries)) >= 0.95
+
+
+def test_ivfpq_filters(
+    data: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, queries = data
+    index = vectors.make_index(rows, ivf_threshold=1)
+    few = np.arange(0, len(rows), 7, dtype=np.int64)
+    for q in queries[:10]:
+        assert [r for r, _ in vectors.search(index, q, 5, few)] == brute(rows, q, 5, few)
+    monkeypatch.setattr(vectors, "EXACT_FILTER_LIMIT", 10)  # force the selector in the scan
+    half = np.arange(0, len(rows), 2, dtype=np.int64)
+    hits = 0
+    for q in queries:
+        found = [r for r, _ in vectors.search(index, q, 10, half)]
+        assert len(found) == 10 and all(r % 2 == 0 for r in found)
+        hits += len(set(found) & set(brute(rows, q, 10, half)))
+    assert hits / (10 * len(queries)) >= 0.9
+
+
+def test_ivfpq_round_trips_through_a_plain_file(
+    data: tuple[np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
+    rows, queries = data
+    index = vectors.make_index(rows, ivf_threshold=1)
+    faiss.write_index(index, str(tmp_path / "index.faiss"))
+    again = faiss.read_index(str(tmp_path / "index.faiss"))
+    assert vectors.kind_of(again) == "ivfpq"
+    assert faiss.extract_index_ivf(again).nprobe == faiss.extract_index_ivf(index).nprobe
+    for q in queries[:5]:
+        assert vectors.search(again, q, 10) == vectors.search(index, q, 10)

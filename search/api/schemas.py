@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -115,7 +116,14 @@ class SearchResult(PassageOut):
 
     @classmethod
     def of_hit(cls, hit: Hit) -> SearchResult:
-        return cls(**PassageOut.of(hit.passage).model_dump(), score=round(hit.score, 6))
+        # A passage's fields are worked out once (its link takes URL parsing); validating
+        # them from a plain dict is pydantic-core's fast path.
+        return cls(**_passage_fields(hit.passage), score=round(hit.score, 6))
+
+
+@functools.lru_cache(maxsize=4096)
+def _passage_fields(p: Passage) -> dict[str, Any]:
+    return PassageOut.of(p).model_dump()
 
 
 class Highlight(BaseModel):
