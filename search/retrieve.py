@@ -171,8 +171,9 @@ class Searcher:
         self._section_key = {s.casefold(): s for s in self.sections}
         self.documents = {d.id: d for d in index.documents}
         self.lexical = Lexical([lexical_text(p) for p in self.passages])
-        self._kinds = np.array([p.kind for p in self.passages])
-        self._has_figure = np.array([bool(_NUMBER.search(p.text)) for p in self.passages])
+        # Tuples, not arrays: the re-rank reads them one row at a time.
+        self._kinds = tuple(p.kind for p in self.passages)
+        self._has_figure = tuple(bool(_NUMBER.search(p.text)) for p in self.passages)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None
@@ -234,7 +235,7 @@ class Searcher:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+        return [(r, s) for r, s in zip(top.tolist(), scores[top].tolist(), strict=True) if s > 0]
 
     def search(
         self,

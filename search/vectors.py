@@ -125,7 +125,7 @@ def search(
         params.sel = selector
     scores, rows = index.search(query, k, params=params)
     # FAISS pads short result lists with -1 rows.
-    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+    return [(r, s) for r, s in zip(rows[0].tolist(), scores[0].tolist(), strict=True) if r >= 0]
 
 
 def _refine_params(index: Any, selector: Any, probe_share: float | None) -> Any:
