@@ -7,7 +7,7 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,11 +262,13 @@ class Searcher:
             weight = LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
-            ranked = self._rerank(ranked, wants)
+            ranked = self._rerank(ranked, wants, terms)
         hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
         return Ranking(hits, is_answerable(dense_top, match), dense_top, match)
 
-    def _rerank(self, ranked: list[tuple[int, float]], wants: Intent) -> list[tuple[int, float]]:
+    def _rerank(
+        self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
+    ) -> list[tuple[int, float]]:
         """Favour the kind of passage the question asks for: figures, themes or lessons."""
         boosted = []
         for row, score in ranked:
@@ -278,7 +280,9 @@ class Searcher:
             )
             boosted.append((row, score))
         boosted.sort(key=lambda x: -x[1])
-        return extreme_first(boosted, self.passages, wants.extreme)
+        return extreme_first(
+            boosted, self.passages, wants.extreme, lambda text: self.lexical.share_held(terms, text)
+        )
 
     def _dense_top(self, vector: np.ndarray) -> float:
         best = self.dense(vector, 1, None)
@@ -295,35 +299,50 @@ def _count(value: str) -> float | None:
     return float(match.group()) if match else None
 
 
-def extreme_first(
-    ranked: list[tuple[int, float]], passages: Sequence[Passage], extreme: str | None
-) -> list[tuple[int, float]]:
-    """For "which was most/least common", put the table's largest/smallest figure first.
+def _table_key(text: str) -> str:
+    """A table's lead-in as statistics quote it and as its own passage says it."""
+    return " ".join(text.split()).rstrip(" .:")
 
-    Applies when a statistic is among the top three: its table's cells are compared by
-    their figure and the winner moves to the top, the rest keep their order.
+
+def extreme_first(
+    ranked: list[tuple[int, float]],
+    passages: Sequence[Passage],
+    extreme: str | None,
+    relevance: Callable[[str], float] | None = None,
+) -> list[tuple[int, float]]:
+    """For "which was most/least common", put the largest/smallest figure of a table first.
+
+    Applies when a statistic, or the paragraph that introduces a table, is among the top
+    three. When those point to several tables, the one whose lead-in holds most of the
+    question (`relevance` of the lead-in) is meant ("the most frequent parental factor");
+    its cells are compared by their figure and the winner moves to the top.
     """
     if extreme is None:
         return ranked
+    tables: dict[tuple[str, str, str], list[tuple[float, int]]] = {}
+    for row, _ in ranked:
+        p = passages[row]
+        parts = statistic_parts(p.text)
+        value = _count(parts[1]) if parts else None
+        if parts and value is not None:
+            tables.setdefault((p.document, p.section, _table_key(parts[2])), []).append(
+                (value, row)
+            )
+    pointed: list[tuple[str, str, str]] = []
     for row, _ in ranked[:3]:
-        parts = statistic_parts(passages[row].text)
-        if parts is None:
-            continue
-        table = (passages[row].document, passages[row].section, parts[2])
-        cells = []
-        for other, score in ranked:
-            p = passages[other]
-            other_parts = statistic_parts(p.text)
-            if other_parts and (p.document, p.section, other_parts[2]) == table:
-                value = _count(other_parts[1])
-                if value is not None:
-                    cells.append((value, other, score))
-        if not cells:
-            return ranked
-        pick = max(cells) if extreme == "max" else min(cells)
-        top_score = ranked[0][1]
-        return [(pick[1], top_score + 1e-6)] + [r for r in ranked if r[0] != pick[1]]
-    return ranked
+        p = passages[row]
+        parts = statistic_parts(p.text)
+        key = (p.document, p.section, _table_key(parts[2] if parts else p.text))
+        if key in tables and key not in pointed:
+            pointed.append(key)
+    if not pointed:
+        return ranked
+    score = relevance or (lambda _: 0.0)
+    table = max(pointed, key=lambda t: (score(t[2]), -pointed.index(t)))
+    cells = tables[table]
+    pick = max(cells) if extreme == "max" else min(cells)
+    top_score = ranked[0][1]
+    return [(pick[1], top_score + 1e-6)] + [r for r in ranked if r[0] != pick[1]]
 
 
 def is_answerable(dense_top: float, lexical_match: float) -> bool:
