@@ -68,9 +68,9 @@ class Glossary:
         for word in _WORD.findall(query):
             key = word.lower()
             typed_in_caps = word.rstrip("s").isupper() and len(word) > 1
-            expansion = self.always.get(key) or (self.caps_only.get(key) if typed_in_caps else None)
-            if expansion:
-                found.append(expansion)
+            hit = self.always.get(key) or (self.caps_only.get(key) if typed_in_caps else None)
+            if hit:
+                found.append(hit)
         extra = [e for e in dict.fromkeys(found) if e.lower() not in query.lower()]
         return f"{query} ({'; '.join(extra)})" if extra else query
 
