@@ -22,6 +22,7 @@ from search.embed import Embedder
 from search.errors import InvalidQuery
 from search.index import LoadedIndex
 from search.query import STOPWORDS, Glossary, Intent, intent, load_glossary
+from search.topics import Sections, Topic, blend
 
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60  # the constant from Cormack et al.; ranks past ~60 barely count
@@ -37,6 +38,8 @@ FUSION = "convex"  # "convex" (min-max normalised scores) or "rrf", chosen by me
 DENSE_SURE = 0.38
 DENSE_MAYBE = 0.25
 MATCH_MIN = 0.55
+# Added to the dense score of the passages of a section the question names (see topics.py).
+SECTION_BONUS = 0.2
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,11 @@ class Lexical:
         if not terms:
             return 0.0
         held = set(self.terms(text))
-        weights = [self._weight(t) for t in terms]
+        weights = [self.weight(t) for t in terms]
         return sum(w for t, w in zip(terms, weights, strict=True) if t in held) / sum(weights)
 
-    def _weight(self, term: str) -> float:
+    def weight(self, term: str) -> float:
+        """How rare a word is in the corpus (IDF); a word it never uses weighs most."""
         row = self._vocab.get(term)
         return float(self._idf[row]) if row is not None else self._idf_unknown
 
@@ -169,6 +173,7 @@ class Searcher:
         self.lexical = Lexical([lexical_text(p) for p in self.passages])
         self._kinds = np.array([p.kind for p in self.passages])
         self._has_figure = np.array([bool(_NUMBER.search(p.text)) for p in self.passages])
+        self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None
@@ -248,6 +253,7 @@ class Searcher:
         allowed = self.allowed(section, kind, document)
         pool = max(k, 50)  # fusion needs candidates beyond the k it returns
         wants = intent(query)
+        topic = self.headings.named(query) if mode != "bm25" else None
         query = self.glossary.expand(query)
         vector = self.embedder.embed([query])[0]
         terms = self.lexical.terms(query)
@@ -255,6 +261,8 @@ class Searcher:
         dense = self.dense(vector, pool, allowed)
         # Whether the corpus covers the question is judged over all of it, not the filtered part.
         dense_top = dense[0][1] if allowed is None and dense else self._dense_top(vector)
+        if topic is not None:
+            dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":
             ranked = dense
         else:
@@ -283,6 +291,20 @@ class Searcher:
         return extreme_first(
             boosted, self.passages, wants.extreme, lambda text: self.lexical.share_held(terms, text)
         )
+
+    def _in_named_sections(
+        self,
+        dense: list[tuple[int, float]],
+        vector: np.ndarray,
+        topic: Topic,
+        allowed: np.ndarray | None,
+    ) -> list[tuple[int, float]]:
+        rows = topic.rows if allowed is None else np.intersect1d(topic.rows, allowed)
+        if not len(rows):
+            return dense
+        rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
+        whole = dict(self.dense(vector, len(rows), rows))
+        return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), SECTION_BONUS)
 
     def _dense_top(self, vector: np.ndarray) -> float:
         best = self.dense(vector, 1, None)
