@@ -79,7 +79,7 @@ def test_add_remove_documents(corpus_dir: Path, tmp_path: Path) -> None:
     )
     assert r.exit_code == 0 and "Strategy meeting guidance · " in r.output and "· p. " in r.output
     r = runner.invoke(cli, ["remove", "escalation", *where])
-    assert r.exit_code == 0 and r.stdout.startswith("removed escalation: 2 documents, 64 passages")
+    assert r.exit_code == 0 and r.stdout.startswith("removed escalation: 2 documents, 62 passages")
     assert not (corpus_dir / "escalation.html").exists()
 
 
