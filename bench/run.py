@@ -33,6 +33,7 @@ from typing import Any
 
 from bench import ann, loadgen, synthetic
 from bench.procs import ROOT, Server, answers
+from search.vectors import IVF_THRESHOLD
 
 HOST = "127.0.0.1"
 CONCURRENCY = (1, 4, 16)
@@ -311,7 +312,9 @@ def main() -> None:
     if "ann" not in skip:
         passages, queries = ann.real_vectors(index, work)
         sizes = [int(s) for s in args.ann_sizes.split(",")]
-        results["ann"] = ann.measure(sizes, passages, queries, [128, 256, 512])
+        results["ann"] = ann.measure(
+            sizes, passages, queries, [96, 192, 256], (0.125, 0.25), hnsw_limit=IVF_THRESHOLD
+        )
     (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(report(results))
 
