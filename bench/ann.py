@@ -39,6 +39,11 @@ def real_vectors(index_dir: Path, work: Path) -> tuple[np.ndarray, np.ndarray]:
     manifest = read_manifest(index_dir)
     if manifest.query_model is None:
         raise SystemExit(f"{index_dir} has no ONNX export; build it with the default settings")
+    # Embedding the sample takes minutes on a busy machine: keep it per index build.
+    cache = work / f"ann-real-{manifest.build_id}.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as saved:
+            return saved["passages"], saved["queries"]
     embedder = OnnxEmbedder(index_dir, manifest.query_model, manifest.model)
     folder = synthetic.write_corpus(work / "ann-real", REAL_PASSAGES)
     texts = [
@@ -49,6 +54,7 @@ def real_vectors(index_dir: Path, work: Path) -> tuple[np.ndarray, np.ndarray]:
     ]
     passages = embedder.embed(texts)
     queries = embedder.embed(synthetic.questions(QUERIES, seed=99))
+    np.savez(cache, passages=passages, queries=queries)
     return passages, queries
 
 
