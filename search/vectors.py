@@ -28,7 +28,8 @@ HNSW_EF_SEARCH = 256  # candidates examined per query
 IVF_THRESHOLD = 100_000
 IVF_PROBE_SHARE = 0.25  # of the lists, searched per query
 PQ_DIMS_PER_CODE = 2  # 4-bit codes over pairs of dimensions: 192 bytes a 384-d vector
-CANDIDATES_PER_RESULT = 100  # k_factor: approximate candidates re-ranked exactly
+CANDIDATES_PER_RESULT = 100  # k_factor: approximate candidates re-ranked exactly...
+RERANKED = 1_000  # ...but no more than needed for this many in all (k 10: 100 per result)
 TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
 # A filter that leaves this few passages is answered exactly over just those passages.
 EXACT_FILTER_LIMIT = 20_000
@@ -119,16 +120,21 @@ def search(
         if selector is not None:
             params.sel = selector
     elif isinstance(index, faiss.IndexRefine):
-        params = _refine_params(index, selector, probe_share)
+        params = _refine_params(index, k, selector, probe_share)
     elif selector is not None:
         params = faiss.SearchParameters()
         params.sel = selector
     scores, rows = index.search(query, k, params=params)
     # FAISS pads short result lists with -1 rows.
-    return [(r, s) for r, s in zip(rows[0].tolist(), scores[0].tolist(), strict=True) if r >= 0]
+    found = [(r, s) for r, s in zip(rows[0].tolist(), scores[0].tolist(), strict=True) if r >= 0]
+    if approximate and len(found) < k and allowed is None and index.ntotal <= EXACT_FILTER_LIMIT:
+        # Too few candidates: a small index whose probed lists hold fewer than k rows, or
+        # rows the 4-bit codes cannot tell from "no match". Exact search is cheap there.
+        return _exact_subset(index, query, k, np.arange(index.ntotal))
+    return found
 
 
-def _refine_params(index: Any, selector: Any, probe_share: float | None) -> Any:
+def _refine_params(index: Any, k: int, selector: Any, probe_share: float | None) -> Any:
     ivf = faiss.extract_index_ivf(index)
     inner = faiss.SearchParametersIVF()
     inner.nprobe = ivf.nprobe if probe_share is None else max(1, round(ivf.nlist * probe_share))
@@ -136,7 +142,8 @@ def _refine_params(index: Any, selector: Any, probe_share: float | None) -> Any:
         # Filtered rows drop out while the lists are scanned; the re-rank sees only allowed ones.
         inner.sel = selector
     params = faiss.IndexRefineSearchParameters()
-    params.k_factor = index.k_factor
+    # At least RERANKED candidates: a large k (fusion asks for 50) needs fewer per result.
+    params.k_factor = max(2.0, min(float(index.k_factor), RERANKED / k))
     params.base_index_params = inner
     return params
 

@@ -133,3 +133,15 @@ def test_ivfpq_round_trips_through_a_plain_file(
     assert faiss.extract_index_ivf(again).nprobe == faiss.extract_index_ivf(index).nprobe
     for q in queries[:5]:
         assert vectors.search(again, q, 10) == vectors.search(index, q, 10)
+
+
+def test_a_small_approximate_index_still_returns_k_rows() -> None:
+    # Sparse vectors: most rows score exactly 0 against the query, which 4-bit codes (and
+    # a single list) cannot rank; the search falls back to exact for a small index.
+    rows = np.zeros((60, 32), dtype=np.float32)
+    rows[np.arange(60), np.arange(60) % 32] = 1.0
+    query = rows[3]
+    for index in (vectors.make_index(rows, ivf_threshold=1), vectors.make_index(rows, 1)):
+        found = vectors.search(index, query, 50)
+        assert len(found) == 50 and found[0][1] == pytest.approx(1.0)
+        assert {r for r, s in found if s > 0.5} == {3, 35}
