@@ -7,7 +7,7 @@ with the mean and covariance of real passage vectors (no cluster structure: a ha
 - up to HNSW_THRESHOLD passages, exact search takes a millisecond or two: exactness is free;
 - then HNSW (M 32, efSearch 256): about a millisecond and recall@10 0.97 at 30k;
 - from IVF_THRESHOLD on, an inverted file of 4-bit product-quantised codes scanned with
-  SIMD ("fast scan"), whose best CANDIDATES_PER_RESULT x k candidates are re-ranked with
+  SIMD ("fast scan"), whose best RERANKED candidates (100 per result for k 10) are re-ranked with
   exact scores from the stored vectors. At 100k it beat HNSW in the same run on all three
   counts (recall@10 0.972 against 0.963, 1.2 ms against 10.7 ms, built in 284 s against
   435 s); at 1M HNSW took 46 minutes to build and reached only 0.93 at efSearch 512.
