@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.chunk import Passage, split_sentences, statistic_parts
+from search.chunk import Passage
 from search.query import Intent, intent
 from search.retrieve import Hit, Searcher
+from search.sentences import answer_units
 
 CANDIDATE_PASSAGES = 5
 # How a sentence's score is made (weights sum to 1; measured on the gold set, see the note).
@@ -65,15 +66,6 @@ class _Candidate:
     end: int
 
 
-def candidates(passage: Passage) -> list[tuple[str, int, int]]:
-    """The answerable units of a passage: its sentences, or a statistic's 'label: figure'."""
-    parts = statistic_parts(passage.text)
-    if parts is not None:
-        head = f"{parts[0]}: {parts[1]}"
-        return [(head, 0, len(head))]
-    return split_sentences(passage.text, 0) or [(passage.text, 0, len(passage.text))]
-
-
 def _minmax(values: np.ndarray) -> np.ndarray:
     span = float(values.max() - values.min()) if len(values) else 0.0
     return (values - values.min()) / span if span > 1e-9 else np.ones_like(values)
@@ -106,7 +98,7 @@ class Answerer:
         units = [
             _Candidate(rank, text, start, end)
             for rank, hit in enumerate(hits)
-            for text, start, end in candidates(hit.passage)
+            for text, start, end in answer_units(hit.passage)
         ]
         scores = self._score(question, hits, units)
         best = _within_passage(question, units, scores, int(np.argmax(scores)))
@@ -138,8 +130,7 @@ class Answerer:
     def _score(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         wants: Intent = intent(question)
         expanded = self.searcher.glossary.expand(question)
-        vectors = self.searcher.embedder.embed([expanded, *[u.text for u in units]])
-        dense = vectors[1:] @ vectors[0]
+        dense = self._dense(expanded, [u.text for u in units])
         lexical = self.searcher.lexical
         terms = lexical.terms(expanded)
         word_share = np.array([lexical.share_held(terms, u.text) for u in units])
@@ -152,6 +143,24 @@ class Answerer:
         if _ADVICE_ASKED.search(question):
             score += ADVICE_BONUS * np.array([bool(_ADVICE_GIVEN.search(u.text)) for u in units])
         return np.asarray(score, dtype=np.float64)
+
+    def _dense(self, question: str, texts: list[str]) -> np.ndarray:
+        """Cosine of each text to the question, from the vectors stored at build time.
+
+        Sentences the index has no vector for (an index built before they were stored) are
+        embedded here, with the query model, in one call with the question.
+        """
+        store = self.searcher.index.sentences
+        if store is None:
+            stored, missing = np.zeros((len(texts), 0), dtype=np.float32), list(range(len(texts)))
+        else:
+            stored, missing = store.lookup(texts)
+        fresh = self.searcher.embedder.embed([question, *[texts[i] for i in missing]])
+        if store is None:
+            stored = np.zeros((len(texts), fresh.shape[1]), dtype=np.float32)
+        for row, i in enumerate(missing, 1):
+            stored[i] = fresh[row]
+        return np.asarray(stored @ fresh[0], dtype=np.float64)
 
 
 def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
