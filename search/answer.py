@@ -7,11 +7,13 @@ There is no generative model: nothing is paraphrased, so every answer can be che
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from search.chunk import Passage
+from search import figures
+from search.chunk import Passage, statistic_parts
 from search.query import Intent, intent
 from search.retrieve import Hit, Searcher
 from search.sentences import answer_units
@@ -24,11 +26,12 @@ W_PASSAGE = 0.25  # how well its passage ranked
 FIGURE_BONUS = 0.30  # a question after a number, a sentence that has one
 ADVICE_BONUS = 0.10  # "what should we do", a sentence that says what is needed
 LEAD_IN_PENALTY = 0.10  # a sentence ending in ':' introduces the answer rather than giving it
+LEAD_IN_SHOWN = 0.15  # more so when the table it introduces is among the candidates
+WHOLE_BONUS = 0.15  # asked "at least one of ...": the lead-in states the figure of the whole
+DATE_BONUS = 0.15  # asked "when", a sentence with a year or month
 SUPPORT_MARGIN = 0.12  # other passages cited when their best sentence scores this close
 MAX_CITATIONS = 4
 
-_PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
-_COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
 _ADVICE_ASKED = re.compile(
     r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
     r"\bshould\b|\bwhy\b.*\bmatters?\b|"
@@ -102,6 +105,22 @@ class Answerer:
         ]
         scores = self._score(question, hits, units)
         best = _within_passage(question, units, scores, int(np.argmax(scores)))
+        extreme = figures.superlative(question)
+        cell = None
+        if extreme is not None:
+            expanded = self.searcher.glossary.expand(question)
+            cell = figures.extreme_cell(self.searcher, expanded, extreme, [h.passage for h in hits])
+        if cell is not None:
+            # "Which was most common": the table's largest cell is the answer, whatever its
+            # own similarity; it leads the citations.
+            passage, text = cell
+            rank = next((i for i, h in enumerate(hits) if h.passage == passage), None)
+            if rank is None:
+                rank = len(hits)
+                hits.append(Hit(passage, hits[0].score))
+            units.append(_Candidate(rank, text, 0, len(text)))
+            scores = np.append(scores, float(scores.max()) + 1e-6)
+            best = len(units) - 1
         chosen = units[best]
         # Each passage's best unit decides whether it is cited as support, best first.
         per_passage: dict[int, tuple[float, _Candidate]] = {}
@@ -137,9 +156,12 @@ class Answerer:
         passage = _minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
         score = W_DENSE * dense + W_LEXICAL * word_share + W_PASSAGE * passage
         if wants.figure:
-            # A share answers "how common" best; a bare count (a year, a sample size) less so.
-            score += FIGURE_BONUS * np.array([_figure_weight(u.text) for u in units])
-        score -= LEAD_IN_PENALTY * np.array([u.text.rstrip().endswith(":") for u in units])
+            score += FIGURE_BONUS * np.array(
+                [figures.figure_weight(question, u.text) for u in units]
+            )
+        score += self._lead_in(question, hits, units)
+        if figures.asks_when(question):
+            score += DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
         if _ADVICE_ASKED.search(question):
             score += ADVICE_BONUS * np.array([bool(_ADVICE_GIVEN.search(u.text)) for u in units])
         return np.asarray(score, dtype=np.float64)
@@ -162,6 +184,27 @@ class Answerer:
             stored[i] = fresh[row]
         return np.asarray(stored @ fresh[0], dtype=np.float64)
 
+    def _lead_in(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
+        """A list's lead-in loses to the list's items, unless the whole list's figure is asked."""
+        lead = np.array([figures.is_lead_in(u.text) for u in units], dtype=np.float64)
+        if figures.asks_whole(question):
+            return WHOLE_BONUS * lead
+        contexts = [
+            parts[2] for h in hits if (parts := statistic_parts(h.passage.text)) is not None
+        ]
+        shown = np.array(
+            [any(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) for u in units],
+            dtype=np.float64,
+        )
+        # A lead-in whose own figure is what is asked ("how many were analysed in detail")
+        # is an answer, as long as the list it introduces is not there to answer instead.
+        own_figure = np.array(
+            [intent(question).figure and figures.fits_figure(question, u.text) for u in units],
+            dtype=np.float64,
+        )
+        penalty = LEAD_IN_PENALTY * (1 - own_figure * (1 - shown)) + LEAD_IN_SHOWN * shown
+        return -penalty * lead
+
 
 def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
     """The answer's passage is the best unit's; inside it, the sentence of the kind asked for.
@@ -173,16 +216,18 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     if _ADVICE_ASKED.search(question):
         fits = _ADVICE_GIVEN
     elif intent(question).figure:
-        fits = _PERCENT
+        return _best_of(units, scores, best, lambda t: figures.fits_figure(question, t))
     else:
         return best
+    return _best_of(units, scores, best, lambda t: bool(fits.search(t)))
+
+
+def _best_of(
+    units: list[_Candidate], scores: np.ndarray, best: int, fits: Callable[[str], bool]
+) -> int:
     same = [i for i, u in enumerate(units) if u.hit_rank == units[best].hit_rank]
-    matching = [i for i in same if fits.search(units[i].text)]
+    matching = [i for i in same if fits(units[i].text)]
     return max(matching, key=lambda i: scores[i]) if matching else best
-
-
-def _figure_weight(text: str) -> float:
-    return 1.0 if _PERCENT.search(text) else 0.4 if _COUNT.search(text) else 0.0
 
 
 def _confidence(dense_top: float, sentence_score: float) -> float:
