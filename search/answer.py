@@ -187,11 +187,20 @@ class Answerer:
     def _lead_in(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         """A list's lead-in loses to the list's items, unless the whole list's figure is asked."""
         lead = np.array([figures.is_lead_in(u.text) for u in units], dtype=np.float64)
-        if figures.asks_whole(question):
-            return WHOLE_BONUS * lead
         contexts = [
             parts[2] for h in hits if (parts := statistic_parts(h.passage.text)) is not None
         ]
+        if figures.asks_whole(question):
+            # Asked for the whole list, its lead-in answers and the list's cells do not.
+            heads = [
+                u.text.rstrip().rstrip(":").rstrip() for u in units if figures.is_lead_in(u.text)
+            ]
+            context = [statistic_parts(hits[u.hit_rank].passage.text) for u in units]
+            cell = np.array(
+                [c is not None and any(h in c[2] for h in heads) for c in context],
+                dtype=np.float64,
+            )
+            return WHOLE_BONUS * (lead - cell)
         shown = np.array(
             [any(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) for u in units],
             dtype=np.float64,
