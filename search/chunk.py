@@ -191,7 +191,41 @@ def _fill_text(blocks: list[Block], source: str) -> list[Block]:
 
 def text_blocks(source: str) -> list[Block]:
     """The blocks of a plain-text or Markdown source, each with its text."""
-    return _fill_text(parse_blocks(source), source)
+    return join_introduced(_fill_text(parse_blocks(source), source), source)
+
+
+# Short paragraphs after a lead-in are what it introduces (a list written without bullet
+# marks, a reference); beyond this they are paragraphs in their own right.
+SHORT_PARAGRAPH = 200
+
+
+def join_introduced(blocks: Sequence[Block], source: str | None = None) -> list[Block]:
+    """Join a paragraph ending in ':' with the paragraphs it introduces.
+
+    "Adapted from:" alone, or "Findings included:" cut off from its findings, answers
+    nothing; with what follows it is a passage. The first paragraph after the colon is
+    always joined, later ones while they are short, and only while the whole fits in a
+    passage. With the source, a joined text is its exact span there.
+    """
+    out: list[Block] = []
+    joined = 0  # paragraphs joined to out[-1]'s lead-in so far; -1 when it is not a lead-in
+    for block in blocks:
+        last = out[-1] if out else None
+        if last is not None and block.type == "paragraph" and joined >= 0:
+            text = (
+                source[last.start : block.end]
+                if source is not None
+                else f"{last.text}\n\n{block.text}"
+            )
+            fits = len(text) <= MAX_PASSAGE_CHARS
+            if fits and (joined == 0 or len(block.text) <= SHORT_PARAGRAPH):
+                out[-1] = Block("paragraph", text, last.start, block.end)
+                joined += 1
+                continue
+        out.append(block)
+        starts_list = block.type == "paragraph" and block.text.rstrip().endswith(":")
+        joined = 0 if starts_list else -1
+    return out
 
 
 def _last_sentence(text: str) -> str:
@@ -339,7 +373,7 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
         pid = _passage_id(document, kind, section, text, seen)
         passages.append(Passage(pid, document, title, section, kind, text, start, end))
 
-    for block in blocks:
+    for block in join_introduced(blocks):
         if block.type == "heading":
             section = block.text
             lead_in = None

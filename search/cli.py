@@ -17,7 +17,7 @@ import click
 from search.config import Settings
 from search.errors import SearchError
 from search.logs import log_config
-from search.retrieve import MODES
+from search.retrieve import MODES, Searcher
 
 if TYPE_CHECKING:
     from search.corpus import Change
@@ -48,6 +48,17 @@ def _settings(**overrides: Any) -> Settings:
             f"SEARCH_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
         )
         raise click.ClickException(f"invalid setting {bad}") from exc
+
+
+def _searcher(settings: Settings) -> Searcher:
+    """The served index with the query path the service uses (ONNX when the index has it;
+    sentence-transformers is loaded only when it has not)."""
+    from search.index import load_index
+    from search.serving import LazyEmbedder, query_embedder
+
+    embedder = query_embedder(settings, fallback=LazyEmbedder(settings))
+    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
+    return Searcher(index, embedder, settings.glossary)
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -138,17 +149,11 @@ def query(
     """
     from dataclasses import asdict
 
-    from search.index import load_index
     from search.links import passage_link
-    from search.retrieve import Searcher
-    from search.serving import query_embedder
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
-    settings = _settings(index_dir=index_dir)
-    embedder = query_embedder(settings)
-    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    searcher = Searcher(index, embedder, settings.glossary)
+    searcher = _searcher(_settings(index_dir=index_dir))
     ranking = searcher.search(question, k, section, kind, mode, document)
     if as_json:
         rows = [
@@ -293,16 +298,10 @@ def ask(
     from dataclasses import asdict
 
     from search.answer import Answerer
-    from search.index import load_index
-    from search.retrieve import Searcher
-    from search.serving import query_embedder
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
-    settings = _settings(index_dir=index_dir)
-    embedder = query_embedder(settings)
-    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    searcher = Searcher(index, embedder, settings.glossary)
+    searcher = _searcher(_settings(index_dir=index_dir))
     reply = Answerer(searcher).answer(question, section=section, kind=kind)
     if as_json:
         click.echo(json.dumps(asdict(reply), ensure_ascii=False, indent=2))
@@ -366,14 +365,11 @@ def evaluate(
     """
     from search import evaluate as ev
     from search.embed import load_embedder
-    from search.index import load_index
-    from search.retrieve import Searcher
-    from search.serving import query_embedder
 
     settings = _settings(index_dir=index_dir)
     modes = list(MODES) if mode == "all" else [mode]
-    embedder = load_embedder(settings.model, settings.batch_size)
     if beir_dir is not None:
+        embedder = load_embedder(settings.model, settings.batch_size)
         results = ev.run_beir(beir_dir, embedder, modes, progress=_progress("embedding"))
         click.echo(_metrics_table(results, ["ndcg@10", "recall@100", "mrr@10"]))
         if as_json:
@@ -381,9 +377,7 @@ def evaluate(
         return
     gold = ev.load_gold(questions or DEFAULT_GOLD)
     # Measure the query path the service uses: the ONNX model when the index has one.
-    embedder = query_embedder(settings, fallback=embedder)
-    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    searcher = Searcher(index, embedder, settings.glossary)
+    searcher = _searcher(settings)
     reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
     names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
     click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))

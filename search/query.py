@@ -36,8 +36,11 @@ _THEMES = re.compile(r"\b(themes?|patterns?|issues)\b", re.IGNORECASE)
 _LESSONS = re.compile(
     r"\b(lessons?|learn(ing|ings|t|ed)?|implications?|recommend\w*)\b", re.IGNORECASE
 )
-_MOST = re.compile(r"\b(most|highest|biggest|largest|commonest|leading)\b", re.I)
-_LEAST = re.compile(r"\b(least|lowest|smallest|rarest|fewest)\b", re.I)
+# Superlatives of frequency or size ("the most common", "came up most often", "biggest"),
+# not "most" as a quantifier ("did most boards...") or of importance ("what matters most").
+_HOW_OFTEN = r"(common\w*|frequent\w*|often|prevalent|likely|widespread|usual|typical)"
+_MOST = re.compile(rf"\bmost\s+{_HOW_OFTEN}\b|\b(highest|biggest|largest|commonest)\b", re.I)
+_LEAST = re.compile(rf"\bleast\s+{_HOW_OFTEN}\b|\b(lowest|smallest|rarest|fewest)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
 
 
@@ -56,13 +59,19 @@ class Glossary:
 
     def expand(self, query: str) -> str:
         """The query with any acronyms it uses spelled out after it."""
-        extra: list[str] = []
+        found: list[str] = []
+        lowered = " ".join(_WORD.findall(query.lower()))
+        # Phrases ("county lines") are matched whole, single words one by one.
+        for phrase, expansion in self.always.items():
+            if " " in phrase and re.search(rf"\b{re.escape(phrase)}\b", lowered):
+                found.append(expansion)
         for word in _WORD.findall(query):
             key = word.lower()
             typed_in_caps = word.rstrip("s").isupper() and len(word) > 1
-            found = self.always.get(key) or (self.caps_only.get(key) if typed_in_caps else None)
-            if found and found.lower() not in query.lower() and found not in extra:
-                extra.append(found)
+            hit = self.always.get(key) or (self.caps_only.get(key) if typed_in_caps else None)
+            if hit:
+                found.append(hit)
+        extra = [e for e in dict.fromkeys(found) if e.lower() not in query.lower()]
         return f"{query} ({'; '.join(extra)})" if extra else query
 
 

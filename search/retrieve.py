@@ -7,7 +7,7 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from search.embed import Embedder
 from search.errors import InvalidQuery
 from search.index import LoadedIndex
 from search.query import STOPWORDS, Glossary, Intent, intent, load_glossary
+from search.topics import Sections, Topic, blend
 
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60  # the constant from Cormack et al.; ranks past ~60 barely count
@@ -37,6 +38,8 @@ FUSION = "convex"  # "convex" (min-max normalised scores) or "rrf", chosen by me
 DENSE_SURE = 0.38
 DENSE_MAYBE = 0.25
 MATCH_MIN = 0.55
+# Added to the dense score of the passages of a section the question names (see topics.py).
+SECTION_BONUS = 0.2
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,11 @@ class Lexical:
         if not terms:
             return 0.0
         held = set(self.terms(text))
-        weights = [self._weight(t) for t in terms]
+        weights = [self.weight(t) for t in terms]
         return sum(w for t, w in zip(terms, weights, strict=True) if t in held) / sum(weights)
 
-    def _weight(self, term: str) -> float:
+    def weight(self, term: str) -> float:
+        """How rare a word is in the corpus (IDF); a word it never uses weighs most."""
         row = self._vocab.get(term)
         return float(self._idf[row]) if row is not None else self._idf_unknown
 
@@ -169,6 +173,7 @@ class Searcher:
         self.lexical = Lexical([lexical_text(p) for p in self.passages])
         self._kinds = np.array([p.kind for p in self.passages])
         self._has_figure = np.array([bool(_NUMBER.search(p.text)) for p in self.passages])
+        self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None
@@ -248,6 +253,7 @@ class Searcher:
         allowed = self.allowed(section, kind, document)
         pool = max(k, 50)  # fusion needs candidates beyond the k it returns
         wants = intent(query)
+        topic = self.headings.named(query) if mode != "bm25" else None
         query = self.glossary.expand(query)
         vector = self.embedder.embed([query])[0]
         terms = self.lexical.terms(query)
@@ -255,6 +261,8 @@ class Searcher:
         dense = self.dense(vector, pool, allowed)
         # Whether the corpus covers the question is judged over all of it, not the filtered part.
         dense_top = dense[0][1] if allowed is None and dense else self._dense_top(vector)
+        if topic is not None:
+            dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":
             ranked = dense
         else:
@@ -262,11 +270,13 @@ class Searcher:
             weight = LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
-            ranked = self._rerank(ranked, wants)
+            ranked = self._rerank(ranked, wants, terms)
         hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
         return Ranking(hits, is_answerable(dense_top, match), dense_top, match)
 
-    def _rerank(self, ranked: list[tuple[int, float]], wants: Intent) -> list[tuple[int, float]]:
+    def _rerank(
+        self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
+    ) -> list[tuple[int, float]]:
         """Favour the kind of passage the question asks for: figures, themes or lessons."""
         boosted = []
         for row, score in ranked:
@@ -278,7 +288,23 @@ class Searcher:
             )
             boosted.append((row, score))
         boosted.sort(key=lambda x: -x[1])
-        return extreme_first(boosted, self.passages, wants.extreme)
+        return extreme_first(
+            boosted, self.passages, wants.extreme, lambda text: self.lexical.share_held(terms, text)
+        )
+
+    def _in_named_sections(
+        self,
+        dense: list[tuple[int, float]],
+        vector: np.ndarray,
+        topic: Topic,
+        allowed: np.ndarray | None,
+    ) -> list[tuple[int, float]]:
+        rows = topic.rows if allowed is None else np.intersect1d(topic.rows, allowed)
+        if not len(rows):
+            return dense
+        rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
+        whole = dict(self.dense(vector, len(rows), rows))
+        return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), SECTION_BONUS)
 
     def _dense_top(self, vector: np.ndarray) -> float:
         best = self.dense(vector, 1, None)
@@ -295,35 +321,50 @@ def _count(value: str) -> float | None:
     return float(match.group()) if match else None
 
 
-def extreme_first(
-    ranked: list[tuple[int, float]], passages: Sequence[Passage], extreme: str | None
-) -> list[tuple[int, float]]:
-    """For "which was most/least common", put the table's largest/smallest figure first.
+def _table_key(text: str) -> str:
+    """A table's lead-in as statistics quote it and as its own passage says it."""
+    return " ".join(text.split()).rstrip(" .:")
 
-    Applies when a statistic is among the top three: its table's cells are compared by
-    their figure and the winner moves to the top, the rest keep their order.
+
+def extreme_first(
+    ranked: list[tuple[int, float]],
+    passages: Sequence[Passage],
+    extreme: str | None,
+    relevance: Callable[[str], float] | None = None,
+) -> list[tuple[int, float]]:
+    """For "which was most/least common", put the largest/smallest figure of a table first.
+
+    Applies when a statistic, or the paragraph that introduces a table, is among the top
+    three. When those point to several tables, the one whose lead-in holds most of the
+    question (`relevance` of the lead-in) is meant ("the most frequent parental factor");
+    its cells are compared by their figure and the winner moves to the top.
     """
     if extreme is None:
         return ranked
+    tables: dict[tuple[str, str, str], list[tuple[float, int]]] = {}
+    for row, _ in ranked:
+        p = passages[row]
+        parts = statistic_parts(p.text)
+        value = _count(parts[1]) if parts else None
+        if parts and value is not None:
+            tables.setdefault((p.document, p.section, _table_key(parts[2])), []).append(
+                (value, row)
+            )
+    pointed: list[tuple[str, str, str]] = []
     for row, _ in ranked[:3]:
-        parts = statistic_parts(passages[row].text)
-        if parts is None:
-            continue
-        table = (passages[row].document, passages[row].section, parts[2])
-        cells = []
-        for other, score in ranked:
-            p = passages[other]
-            other_parts = statistic_parts(p.text)
-            if other_parts and (p.document, p.section, other_parts[2]) == table:
-                value = _count(other_parts[1])
-                if value is not None:
-                    cells.append((value, other, score))
-        if not cells:
-            return ranked
-        pick = max(cells) if extreme == "max" else min(cells)
-        top_score = ranked[0][1]
-        return [(pick[1], top_score + 1e-6)] + [r for r in ranked if r[0] != pick[1]]
-    return ranked
+        p = passages[row]
+        parts = statistic_parts(p.text)
+        key = (p.document, p.section, _table_key(parts[2] if parts else p.text))
+        if key in tables and key not in pointed:
+            pointed.append(key)
+    if not pointed:
+        return ranked
+    score = relevance or (lambda _: 0.0)
+    table = max(pointed, key=lambda t: (score(t[2]), -pointed.index(t)))
+    cells = tables[table]
+    pick = max(cells) if extreme == "max" else min(cells)
+    top_score = ranked[0][1]
+    return [(pick[1], top_score + 1e-6)] + [r for r in ranked if r[0] != pick[1]]
 
 
 def is_answerable(dense_top: float, lexical_match: float) -> bool:

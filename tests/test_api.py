@@ -88,7 +88,7 @@ def test_query_of_exactly_1000_chars_is_fine(client: TestClient) -> None:
 
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
-    assert body["status"] == "ok" and body["passages"] == 59
+    assert body["status"] == "ok" and body["passages"] == 57
     assert body["model"] == "fake-hash" and body["dimension"] == 256
     assert len(body["corpus_hash"]) == 64 and body["built_at"]
 
@@ -103,10 +103,10 @@ def test_service_builds_missing_index_and_survives_stale(settings: Settings) -> 
     fake = FakeEmbedder()
     assert not settings.index_dir.exists()
     with TestClient(create_app(settings, embedder=fake)) as c:
-        assert c.get("/health").json()["passages"] == 59
+        assert c.get("/health").json()["passages"] == 57
     (settings.corpus_dir / "more.md").write_text("More Title\n\nOne more paragraph.\n")
     with TestClient(create_app(settings, embedder=fake)) as c:
-        assert c.get("/health").json()["passages"] == 60
+        assert c.get("/health").json()["passages"] == 58
 
 
 def test_service_refuses_index_of_other_model(settings: Settings, tmp_path: Path) -> None:

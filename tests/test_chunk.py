@@ -5,7 +5,9 @@ from collections import Counter
 
 from search.chunk import (
     MAX_PASSAGE_CHARS,
+    Block,
     chunk_document,
+    join_introduced,
     list_kind,
     looks_like_heading,
     parse_blocks,
@@ -173,6 +175,37 @@ def test_ids_stable_and_unique() -> None:
     assert len(changed) == 2  # only the edited bullet's id moved
 
 
+def test_lead_in_paragraph_holds_what_it_introduces() -> None:
+    text = (
+        "Sources\n\nAdapted from:\n\n\n[A report](#)\n\nAnd a briefing.\n\n"
+        + "Long paragraph. " * 20
+        + "\n\nWe found:\n\n- a bullet\n"
+    )
+    passages = chunk_document(text, "d")
+    got = [(p.kind, p.text) for p in passages]
+    assert got[0] == ("summary", "Adapted from:\n\n\n[A report](#)\n\nAnd a briefing.")
+    assert got[1] == ("summary", ("Long paragraph. " * 20).strip())  # a long one stands alone
+    assert got[2] == ("summary", "We found:")  # a list's lead-in keeps its list apart
+    assert got[3] == ("finding", "a bullet")
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+
+
+def test_join_introduced_without_source_joins_block_texts() -> None:
+    blocks = [
+        Block("paragraph", "Included:", 0, 9),
+        Block("paragraph", "one thing", 20, 29),
+        Block("heading", "Next", 40, 44),
+        Block("paragraph", "Alone:", 50, 56),
+    ]
+    joined = join_introduced(blocks)
+    assert [(b.type, b.text, b.start, b.end) for b in joined] == [
+        ("paragraph", "Included:\n\none thing", 0, 29),
+        ("heading", "Next", 40, 44),
+        ("paragraph", "Alone:", 50, 56),
+    ]
+
+
 # --- the bundled document -------------------------------------------------------------
 
 
@@ -185,7 +218,10 @@ def test_seed_counts_by_kind(seed_text: str) -> None:
     )
     assert counts["statistic"] == cells == 12
     assert counts["theme"] + counts["learning"] + counts["finding"] == bullets
-    assert counts == {"summary": 14, "statistic": 12, "theme": 11, "learning": 17, "finding": 5}
+    # "Adapted from:" and the two lines it introduces are one summary, not three.
+    assert counts == {"summary": 12, "statistic": 12, "theme": 11, "learning": 17, "finding": 5}
+    (source,) = [p.text for p in passages if p.text.startswith("Adapted from:")]
+    assert "NSPCC" in source
     assert {p.section for p in passages if p.kind == "theme"} == {
         "Neglect",
         "Vulnerable Adolescents",

@@ -21,7 +21,7 @@ def test_build_then_query(corpus_dir: Path, tmp_path: Path) -> None:
     index = tmp_path / "idx"
     r = runner.invoke(cli, ["build", "--corpus", str(corpus_dir), "--index", str(index)])
     assert r.exit_code == 0, r.output
-    assert "built 59 passages" in r.output
+    assert "built 57 passages" in r.output
     r = runner.invoke(cli, ["query", "domestic abuse", "-k", "2", "--index", str(index), "--json"])
     assert r.exit_code == 0, r.output
     body = json.loads(r.stdout)
@@ -66,11 +66,11 @@ def test_add_remove_documents(corpus_dir: Path, tmp_path: Path) -> None:
     pdf = write_pdf(tmp_path / "strategy.pdf")
     r = runner.invoke(cli, ["add", str(page), str(pdf), *where])
     assert r.exit_code == 0, r.output
-    assert r.stdout.startswith("added escalation, strategy: 3 documents, 72 passages (13 embedded)")
+    assert r.stdout.startswith("added escalation, strategy: 3 documents, 70 passages (13 embedded)")
     r = runner.invoke(cli, ["documents", "--index", str(tmp_path / "idx")])
     assert [line.split("\t")[:3] for line in r.stdout.splitlines()] == [
         ["escalation", "html", "8 passages"],
-        ["scr-triennial-analysis-2014-2017", "md", "59 passages"],
+        ["scr-triennial-analysis-2014-2017", "md", "57 passages"],
         ["strategy", "pdf", "5 passages"],
     ]
     r = runner.invoke(
@@ -79,7 +79,7 @@ def test_add_remove_documents(corpus_dir: Path, tmp_path: Path) -> None:
     )
     assert r.exit_code == 0 and "Strategy meeting guidance · " in r.output and "· p. " in r.output
     r = runner.invoke(cli, ["remove", "escalation", *where])
-    assert r.exit_code == 0 and r.stdout.startswith("removed escalation: 2 documents, 64 passages")
+    assert r.exit_code == 0 and r.stdout.startswith("removed escalation: 2 documents, 62 passages")
     assert not (corpus_dir / "escalation.html").exists()
 
 

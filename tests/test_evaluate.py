@@ -13,6 +13,7 @@ from tests.fakes import FakeEmbedder
 
 BEIR = Path(__file__).parent / "data" / "beir-mini"
 GOLD = Path(__file__).parent / "data" / "gold.jsonl"
+HELD_OUT = Path(__file__).parent / "data" / "heldout.jsonl"
 
 
 def test_metric_functions() -> None:
@@ -28,6 +29,18 @@ def test_gold_set_shape() -> None:
     in_scope = [g for g in gold if g.in_scope]
     assert len(in_scope) >= 80 and len(gold) - len(in_scope) >= 20
     assert any(g.fact for g in in_scope)
+
+
+@pytest.mark.parametrize("path", [GOLD, HELD_OUT])
+def test_every_gold_answer_key_is_in_the_seed(path: Path, seed_text: str) -> None:
+    from search.chunk import chunk_document
+    from search.evaluate import relevant_ids
+
+    passages = chunk_document(seed_text, "scr")
+    for g in load_gold(path):
+        if g.in_scope:
+            assert relevant_ids(passages, g.answers), g.question
+            assert g.fact is None or any(g.fact in p.text for p in passages), g.question
 
 
 def test_bad_gold_lines_are_refused(tmp_path: Path) -> None:

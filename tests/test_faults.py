@@ -134,7 +134,7 @@ def test_build_killed_mid_way_leaves_the_previous_index(
     assert load_index(settings.index_dir).manifest == first
     with TestClient(create_app(settings, embedder=FakeEmbedder())) as c:
         health = c.get("/health").json()
-        assert health["corpus_hash"] == first.corpus_hash and health["passages"] == 59
+        assert health["corpus_hash"] == first.corpus_hash and health["passages"] == 57
         top = c.get("/search", params={"q": "domestic abuse", "k": 1}).json()["results"][0]
         assert top["text"].startswith("Domestic abuse: 164 (59%)")
     # The next build clears what the dead one left behind.

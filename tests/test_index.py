@@ -34,11 +34,11 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
     ]
     data = json.loads((index_dir / "manifest.json").read_text())
     assert data["model"] == "fake-hash" and data["dimension"] == 256
-    assert data["passage_count"] == manifest.passage_count == 59
+    assert data["passage_count"] == manifest.passage_count == 57
     assert data["corpus_hash"] == corpus_hash(corpus_dir)
     loaded = load_index(index_dir, "fake-hash", 256)
     assert loaded.manifest == manifest
-    assert loaded.faiss_index.ntotal == len(loaded.passages) == 59
+    assert loaded.faiss_index.ntotal == len(loaded.passages) == 57
     # Stored vectors are the embedder's, normalised: exact search finds each passage itself.
     vec = loaded.faiss_index.reconstruct(0)
     assert np.isclose(np.linalg.norm(vec), 1.0, atol=1e-5)

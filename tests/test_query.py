@@ -14,6 +14,12 @@ def test_glossary_expands_acronyms_once() -> None:
     assert g.expand("nothing to expand here") == "nothing to expand here"
 
 
+def test_glossary_phrases_match_whole() -> None:
+    g = Glossary({"county lines": "drug running", "dv": "domestic violence"}, {})
+    assert g.expand("County  Lines gangs") == "County  Lines gangs (drug running)"
+    assert g.expand("county councils lines") == "county councils lines"
+
+
 def test_ordinary_words_expand_only_in_capitals() -> None:
     g = load_glossary()
     assert g.expand("how do I send a referral") == "how do I send a referral"
@@ -37,3 +43,10 @@ def test_intent() -> None:
     assert intent("which factor was most common").extreme == "max"
     assert intent("the least frequent characteristic").extreme == "min"
     assert intent("neglect").extreme is None
+    assert intent("which factor came up most often").extreme == "max"
+    assert intent("the biggest risk").extreme == "max"
+    # "most" as a quantifier or of importance, and comparatives, are not superlatives of size.
+    assert intent("did most boards feel reviews helped").extreme is None
+    assert intent("what matters most for change").extreme is None
+    assert intent("was drink or drugs more common").extreme is None
+    assert intent("is it less common").extreme is None

@@ -57,6 +57,26 @@ def test_extreme_first_picks_the_tables_largest_and_smallest() -> None:
     assert len(extreme_first(ranked, ps, "max")) == len(ranked)
 
 
+def test_extreme_first_takes_the_table_the_question_is_about() -> None:
+    text = (
+        "Report\n\nParents had these problems:\n\nDrink\tDrugs\n3 (10%)\t20 (60%)\n\n"
+        "Families had these circumstances:\n\nPoverty\tMoves\n30 (90%)\t2 (6%)\n"
+    )
+    ps = chunk_document(text, "d")
+    row = {p.text.split(":")[0]: i for i, p in enumerate(ps)}
+    parents_lead_in = next(i for i, p in enumerate(ps) if p.text.startswith("Parents had"))
+    ranked = [(row["Poverty"], 0.9), (parents_lead_in, 0.8), (row["Drink"], 0.7)]
+    ranked += [(row["Drugs"], 0.2), (row["Moves"], 0.1)]
+    parents = {"Parents had these problems": 1.0}
+    # Two tables in the top three: the one whose lead-in holds the question wins ...
+    assert extreme_first(ranked, ps, "max", lambda t: parents.get(t, 0.0))[0][0] == row["Drugs"]
+    # ... else the better-ranked one.
+    assert extreme_first(ranked, ps, "max")[0][0] == row["Poverty"]
+    # A table's own lead-in paragraph points to it too.
+    only_lead_in = [(parents_lead_in, 0.9), (row["Drink"], 0.3), (row["Drugs"], 0.2)]
+    assert extreme_first(only_lead_in, ps, "min")[0][0] == row["Drink"]
+
+
 @pytest.fixture
 def searcher(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Searcher:
     build_index(corpus_dir, tmp_path / "idx", fake)

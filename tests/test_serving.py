@@ -70,12 +70,12 @@ def test_stale_index_is_rebuilt_once_and_the_builder_serves(
     settings: Settings, loads: Loads, corpus_dir: Path
 ) -> None:
     index, _, builder = open_for_queries(settings)
-    assert loads.count == 1 and index.manifest.passage_count == 59
+    assert loads.count == 1 and index.manifest.passage_count == 57
     builder.embed(["more"])  # the builder is the model already loaded
     assert loads.count == 1
     (corpus_dir / "extra.md").write_text("# Extra\n\nA new paragraph about neglect.\n")
     index, _, _ = open_for_queries(settings)
-    assert loads.count == 2 and index.manifest.passage_count > 59
+    assert loads.count == 2 and index.manifest.passage_count > 57
 
 
 def test_broken_onnx_export_falls_back_with_a_warning(

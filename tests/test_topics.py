@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search import retrieve
+from search.chunk import chunk_document
+from search.index import build_index, load_index
+from search.retrieve import Lexical, Searcher, lexical_text
+from search.topics import Sections, blend
+from tests.fakes import FakeEmbedder
+
+DOC = """Annual Review
+
+Neglect
+
+Neglect was found in most neglect cases studied, from which these themes emerged:
+
+- money worries were overlooked by practitioners
+- fathers felt forgotten
+
+Care and Court Cases
+
+Children in care had high needs.
+
+- court timescales were tight
+"""
+
+
+def _sections(text: str = DOC) -> tuple[list[str], Sections]:
+    passages = chunk_document(text, "d")
+    lexical = Lexical([lexical_text(p) for p in passages])
+    return [p.text for p in passages], Sections(passages, lexical.terms, lexical.weight)
+
+
+def test_a_question_naming_a_heading_is_split_into_section_and_rest() -> None:
+    texts, sections = _sections()
+    topic = sections.named("money worries in neglect cases")
+    assert topic is not None
+    assert topic.rest == "money worries in cases"
+    assert {texts[r] for r in topic.rows} == {
+        "Neglect was found in most neglect cases studied, from which these themes emerged:",
+        "money worries were overlooked by practitioners",
+        "fathers felt forgotten",
+    }
+
+
+def test_a_heading_is_named_by_most_of_its_words_by_rarity() -> None:
+    texts, sections = _sections()
+    topic = sections.named("what happened to care and court cases in the end")
+    assert topic is not None and "court timescales were tight" in {texts[r] for r in topic.rows}
+    assert topic.rest == "what happened to and in the end"
+    assert sections.named("what happened in these cases overall") is None  # one common word
+
+
+def test_nothing_named_when_too_little_is_left_or_no_headings() -> None:
+    _, sections = _sections()
+    assert sections.named("neglect") is None
+    assert sections.named("neglect rates") is None  # one word left says too little
+    _, flat = _sections("Just a title\n\nNeglect was common in these cases.\n")
+    assert flat.named("money worries in neglect cases") is None  # a title is not a section
+
+
+def test_blend_scores_named_rows_by_both_questions_plus_bonus() -> None:
+    dense = [(0, 0.9), (1, 0.5), (2, 0.4)]
+    out = dict(blend(dense, whole={1: 0.5, 2: 0.4}, rest={1: 0.7}, bonus=0.2))
+    assert out[0] == 0.9
+    assert out[1] == pytest.approx((0.5 + 0.7) / 2 + 0.2)
+    assert out[2] == pytest.approx((0.4 + 0.4) / 2 + 0.2)  # unseen by the rest: the floor
+    assert [r for r, _ in blend(dense, {1: 0.5}, {1: 0.9}, 0.3)][0] == 1
+
+
+@pytest.fixture
+def searcher(tmp_path: Path) -> Searcher:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "review.md").write_text(DOC + "\nPoverty\n\n- money worries of young people\n")
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    return Searcher(load_index(tmp_path / "idx"), fake)
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_named_section_passage_that_answers_beats_its_introduction(
+    searcher: Searcher, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "money worries in neglect cases"
+    top = searcher.search(question, k=3, mode=mode).hits[0].passage.text
+    assert top == "money worries were overlooked by practitioners"
+    # Filters still hold: outside the named section nothing is boosted into the results.
+    only = searcher.search(question, k=5, mode=mode, section="Poverty").hits
+    assert [h.passage.section for h in only] == ["Poverty"]
+    # Without the section bonus the introduction, which says "neglect" twice, wins.
+    monkeypatch.setattr(retrieve, "SECTION_BONUS", 0.0)
+    monkeypatch.setattr(searcher.headings, "named", lambda q: None)
+    assert searcher.search(question, k=3, mode="dense").hits[0].passage.text != top
+
+
+def test_section_rows_are_numpy_rows(searcher: Searcher) -> None:
+    topic = searcher.headings.named("fathers in neglect work")
+    assert topic is not None and topic.rows.dtype == np.int64
