@@ -39,8 +39,10 @@ _DATE = re.compile(
     r"September|October|November|December)\b"
 )
 # A table is taken as the subject of a superlative only when its lead-in and labels hold
-# this share of the question's words (by rarity); below it, "most" is just a word.
-TABLE_MATCH_MIN = 0.25
+# more than this share of the question's words (by rarity). Kept low: the question's own
+# superlative words ("most common", "came up most often") are never in a lead-in, and
+# query.intent() already only reads frequency and size superlatives as such.
+TABLE_MATCH_MIN = 0.0
 
 
 _AT_LEAST = re.compile(r"\bat (least|most)\b", re.IGNORECASE)
@@ -155,7 +157,7 @@ def extreme_cell(
         return lexical.share_held(terms, table.context) + 0.5 * lexical.share_held(terms, labels)
 
     score, _, table = max((fit(t), i, t) for i, (_, t) in enumerate(candidates))
-    if score < TABLE_MATCH_MIN:
+    if score <= TABLE_MATCH_MIN:
         return None
     pick = max if extreme == "max" else min
     passage, text, _ = pick(table.cells, key=lambda cell: cell[2])
