@@ -38,6 +38,11 @@ _ADVICE_ASKED = re.compile(
     r"\b(advice|recommend\w*|lessons?|learning|improve|prevent|help)\b",
     re.IGNORECASE,
 )
+# "Should parents just check the phone?" asks whether a claim holds, not what to do: the
+# sentence that weighs the claim answers it, not the one saying what is needed.
+_YES_NO = re.compile(
+    r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
+)
 _ADVICE_GIVEN = re.compile(
     r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure|"
     r"can be used|can prevent|well placed)\b",
@@ -162,7 +167,7 @@ class Answerer:
         score += self._lead_in(question, hits, units)
         if figures.asks_when(question):
             score += DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
-        if _ADVICE_ASKED.search(question):
+        if _asks_advice(question):
             score += ADVICE_BONUS * np.array([bool(_ADVICE_GIVEN.search(u.text)) for u in units])
         return np.asarray(score, dtype=np.float64)
 
@@ -215,6 +220,10 @@ class Answerer:
         return -penalty * lead
 
 
+def _asks_advice(question: str) -> bool:
+    return bool(_ADVICE_ASKED.search(question)) and not _YES_NO.search(question)
+
+
 def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
     """The answer's passage is the best unit's; inside it, the sentence of the kind asked for.
 
@@ -222,7 +231,7 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     is the answer even when the first shares more words with the question. Likewise a
     sentence with a figure, asked for one.
     """
-    if _ADVICE_ASKED.search(question):
+    if _asks_advice(question):
         fits = _ADVICE_GIVEN
     elif intent(question).figure:
         return _best_of(units, scores, best, lambda t: figures.fits_figure(question, t))
