@@ -7,13 +7,16 @@ There is no generative model: nothing is paraphrased, so every answer can be che
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from search.chunk import Passage, split_sentences, statistic_parts
+from search import figures
+from search.chunk import Passage, statistic_parts
 from search.query import Intent, intent
 from search.retrieve import Hit, Searcher
+from search.sentences import answer_units
 
 CANDIDATE_PASSAGES = 5
 # How a sentence's score is made (weights sum to 1; measured on the gold set, see the note).
@@ -23,16 +26,22 @@ W_PASSAGE = 0.25  # how well its passage ranked
 FIGURE_BONUS = 0.30  # a question after a number, a sentence that has one
 ADVICE_BONUS = 0.10  # "what should we do", a sentence that says what is needed
 LEAD_IN_PENALTY = 0.10  # a sentence ending in ':' introduces the answer rather than giving it
+LEAD_IN_SHOWN = 0.15  # more so when the table it introduces is among the candidates
+WHOLE_BONUS = 0.15  # asked "at least one of ...": the lead-in states the figure of the whole
+DATE_BONUS = 0.15  # asked "when", a sentence with a year or month
 SUPPORT_MARGIN = 0.12  # other passages cited when their best sentence scores this close
 MAX_CITATIONS = 4
 
-_PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
-_COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
 _ADVICE_ASKED = re.compile(
     r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
     r"\bshould\b|\bwhy\b.*\bmatters?\b|"
     r"\b(advice|recommend\w*|lessons?|learning|improve|prevent|help)\b",
     re.IGNORECASE,
+)
+# "Should parents just check the phone?" asks whether a claim holds, not what to do: the
+# sentence that weighs the claim answers it, not the one saying what is needed.
+_YES_NO = re.compile(
+    r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
 )
 _ADVICE_GIVEN = re.compile(
     r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure|"
@@ -63,15 +72,6 @@ class _Candidate:
     text: str
     start: int  # offsets inside the passage's text
     end: int
-
-
-def candidates(passage: Passage) -> list[tuple[str, int, int]]:
-    """The answerable units of a passage: its sentences, or a statistic's 'label: figure'."""
-    parts = statistic_parts(passage.text)
-    if parts is not None:
-        head = f"{parts[0]}: {parts[1]}"
-        return [(head, 0, len(head))]
-    return split_sentences(passage.text, 0) or [(passage.text, 0, len(passage.text))]
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -106,10 +106,26 @@ class Answerer:
         units = [
             _Candidate(rank, text, start, end)
             for rank, hit in enumerate(hits)
-            for text, start, end in candidates(hit.passage)
+            for text, start, end in answer_units(hit.passage)
         ]
         scores = self._score(question, hits, units)
         best = _within_passage(question, units, scores, int(np.argmax(scores)))
+        extreme = figures.superlative(question)
+        cell = None
+        if extreme is not None:
+            expanded = self.searcher.glossary.expand(question)
+            cell = figures.extreme_cell(self.searcher, expanded, extreme, [h.passage for h in hits])
+        if cell is not None:
+            # "Which was most common": the table's largest cell is the answer, whatever its
+            # own similarity; it leads the citations.
+            passage, text = cell
+            rank = next((i for i, h in enumerate(hits) if h.passage == passage), None)
+            if rank is None:
+                rank = len(hits)
+                hits.append(Hit(passage, hits[0].score))
+            units.append(_Candidate(rank, text, 0, len(text)))
+            scores = np.append(scores, float(scores.max()) + 1e-6)
+            best = len(units) - 1
         chosen = units[best]
         # Each passage's best unit decides whether it is cited as support, best first.
         per_passage: dict[int, tuple[float, _Candidate]] = {}
@@ -138,20 +154,74 @@ class Answerer:
     def _score(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         wants: Intent = intent(question)
         expanded = self.searcher.glossary.expand(question)
-        vectors = self.searcher.embedder.embed([expanded, *[u.text for u in units]])
-        dense = vectors[1:] @ vectors[0]
+        dense = self._dense(expanded, [u.text for u in units])
         lexical = self.searcher.lexical
         terms = lexical.terms(expanded)
         word_share = np.array([lexical.share_held(terms, u.text) for u in units])
         passage = _minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
         score = W_DENSE * dense + W_LEXICAL * word_share + W_PASSAGE * passage
         if wants.figure:
-            # A share answers "how common" best; a bare count (a year, a sample size) less so.
-            score += FIGURE_BONUS * np.array([_figure_weight(u.text) for u in units])
-        score -= LEAD_IN_PENALTY * np.array([u.text.rstrip().endswith(":") for u in units])
-        if _ADVICE_ASKED.search(question):
+            score += FIGURE_BONUS * np.array(
+                [figures.figure_weight(question, u.text) for u in units]
+            )
+        score += self._lead_in(question, hits, units)
+        if figures.asks_when(question):
+            score += DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
+        if _asks_advice(question):
             score += ADVICE_BONUS * np.array([bool(_ADVICE_GIVEN.search(u.text)) for u in units])
         return np.asarray(score, dtype=np.float64)
+
+    def _dense(self, question: str, texts: list[str]) -> np.ndarray:
+        """Cosine of each text to the question, from the vectors stored at build time.
+
+        Sentences the index has no vector for (an index built before they were stored) are
+        embedded here, with the query model, in one call with the question.
+        """
+        store = self.searcher.index.sentences
+        if store is None:
+            stored, missing = np.zeros((len(texts), 0), dtype=np.float32), list(range(len(texts)))
+        else:
+            stored, missing = store.lookup(texts)
+        fresh = self.searcher.embedder.embed([question, *[texts[i] for i in missing]])
+        if store is None:
+            stored = np.zeros((len(texts), fresh.shape[1]), dtype=np.float32)
+        for row, i in enumerate(missing, 1):
+            stored[i] = fresh[row]
+        return np.asarray(stored @ fresh[0], dtype=np.float64)
+
+    def _lead_in(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
+        """A list's lead-in loses to the list's items, unless the whole list's figure is asked."""
+        lead = np.array([figures.is_lead_in(u.text) for u in units], dtype=np.float64)
+        contexts = [
+            parts[2] for h in hits if (parts := statistic_parts(h.passage.text)) is not None
+        ]
+        if figures.asks_whole(question):
+            # Asked for the whole list, its lead-in answers and the list's cells do not.
+            heads = [
+                u.text.rstrip().rstrip(":").rstrip() for u in units if figures.is_lead_in(u.text)
+            ]
+            context = [statistic_parts(hits[u.hit_rank].passage.text) for u in units]
+            cell = np.array(
+                [c is not None and any(h in c[2] for h in heads) for c in context],
+                dtype=np.float64,
+            )
+            return WHOLE_BONUS * (lead - cell)
+        shown = np.array(
+            [any(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) for u in units],
+            dtype=np.float64,
+        )
+        # A lead-in whose own figure is what is asked ("how many were analysed in detail")
+        # is an answer, as long as the list it introduces is not there to answer instead.
+        own_figure = np.array(
+            [intent(question).figure and figures.fits_figure(question, u.text) for u in units],
+            dtype=np.float64,
+        )
+        penalty = LEAD_IN_PENALTY * (1 - own_figure * (1 - shown)) + LEAD_IN_SHOWN * shown
+        return -penalty * lead
+
+
+def _asks_advice(question: str) -> bool:
+    return bool(_ADVICE_ASKED.search(question)) and not _YES_NO.search(question)
 
 
 def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
@@ -161,19 +231,21 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     is the answer even when the first shares more words with the question. Likewise a
     sentence with a figure, asked for one.
     """
-    if _ADVICE_ASKED.search(question):
+    if _asks_advice(question):
         fits = _ADVICE_GIVEN
     elif intent(question).figure:
-        fits = _PERCENT
+        return _best_of(units, scores, best, lambda t: figures.fits_figure(question, t))
     else:
         return best
+    return _best_of(units, scores, best, lambda t: bool(fits.search(t)))
+
+
+def _best_of(
+    units: list[_Candidate], scores: np.ndarray, best: int, fits: Callable[[str], bool]
+) -> int:
     same = [i for i, u in enumerate(units) if u.hit_rank == units[best].hit_rank]
-    matching = [i for i in same if fits.search(units[i].text)]
+    matching = [i for i in same if fits(units[i].text)]
     return max(matching, key=lambda i: scores[i]) if matching else best
-
-
-def _figure_weight(text: str) -> float:
-    return 1.0 if _PERCENT.search(text) else 0.4 if _COUNT.search(text) else 0.0
 
 
 def _confidence(dense_top: float, sentence_score: float) -> float:

@@ -163,3 +163,17 @@ def embed_cached(
     for i, k in enumerate(keys):
         out[i] = fresh_of[k] if k in fresh_of else cache[k]
     return out, keys, len(missing)
+
+
+def count_missing(texts: Sequence[str], cache: dict[str, np.ndarray]) -> int:
+    """How many distinct texts embed_cached would have to embed."""
+    return len({k for k in map(vector_key, texts) if k not in cache})
+
+
+def shifted(
+    progress: Callable[[int, int], None] | None, offset: int, total: int
+) -> Callable[[int, int], None] | None:
+    """A progress callback for one part of a longer job: counts offset and total of the whole."""
+    if progress is None:
+        return None
+    return lambda done, _total: progress(offset + done, total)

@@ -26,9 +26,9 @@ from typing import TypeVar
 import faiss
 import numpy as np
 
-from search import __version__
+from search import __version__, sentences
 from search.chunk import Passage
-from search.embed import Embedder, QueryModelExporter, embed_cached
+from search.embed import Embedder, QueryModelExporter, count_missing, embed_cached, shifted
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound, SearchError
 from search.ingest import (
     Document,
@@ -38,6 +38,7 @@ from search.ingest import (
 )
 from search.integrity import file_digests, verify_files
 from search.onnx_embed import QueryModel
+from search.sentences import SentenceVectors
 from search.vectors import kind_of, make_index
 
 SCHEMA_VERSION = 2
@@ -77,6 +78,7 @@ class LoadedIndex:
     documents: tuple[Document, ...]
     faiss_index: faiss.Index
     path: Path
+    sentences: SentenceVectors | None = None  # None: built before sentences were stored
 
 
 @contextmanager
@@ -109,6 +111,7 @@ class _Previous:
     documents: dict[str, Document]
     by_source: dict[str, list[ParsedDocument]]
     vectors: dict[str, np.ndarray]
+    sentences: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
@@ -142,6 +145,12 @@ def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
             return _Previous(documents, by_source, {})
         if len(keys) == len(rows) and rows.ndim == 2 and rows.shape[1] == embedder.dimension:
             vectors = {k.decode(): rows[i] for i, k in enumerate(keys.tolist())}
+        try:
+            stored = sentences.load(folder, embedder.dimension)
+        except IndexCorrupt:
+            stored = None
+        if stored is not None:
+            return _Previous(documents, by_source, vectors, stored.as_cache())
     return _Previous(documents, by_source, vectors)
 
 
@@ -203,8 +212,20 @@ def rebuild(
         for d in parsed
     ]
     texts = [embedding_text(p) for p in passages]
-    say(f"{len(parsed)} document(s), {len(passages)} passages; embedding with {embedder.name}")
-    vectors, keys, embedded = embed_cached(embedder, texts, previous.vectors, progress)
+    units = sentences.unit_texts(passages)
+    say(
+        f"{len(parsed)} document(s), {len(passages)} passages, {len(units)} sentences; "
+        f"embedding with {embedder.name}"
+    )
+    # One progress count over both: the passages to embed, then the sentences.
+    todo = count_missing(texts, previous.vectors)
+    total = todo + count_missing(units, previous.sentences)
+    vectors, keys, embedded = embed_cached(
+        embedder, texts, previous.vectors, shifted(progress, 0, total)
+    )
+    unit_vectors, _ = sentences.embed_units(
+        embedder, passages, previous.sentences, shifted(progress, todo, total)
+    )
     manifest = Manifest(
         schema_version=SCHEMA_VERSION,
         package_version=__version__,
@@ -229,7 +250,9 @@ def rebuild(
         seconds = round(time.perf_counter() - began, 3)
         return replace(manifest, build_seconds=seconds, query_model=query_model)
 
-    manifest = write_index(index_dir, manifest, passages, documents, vectors, keys, finish)
+    manifest = write_index(
+        index_dir, manifest, passages, documents, vectors, keys, finish, unit_vectors
+    )
     say(
         f"index written to {index_dir} in {manifest.build_seconds:.2f} s "
         f"({embedded} passage(s) embedded, {len(passages) - embedded} reused)"
@@ -260,6 +283,7 @@ def write_index(
     vectors: np.ndarray,
     keys: Sequence[str],
     finish: Callable[[Path, Manifest], Manifest] | None = None,
+    unit_vectors: SentenceVectors | None = None,
 ) -> Manifest:
     """Write the folder beside index_dir and swap it in; `finish` may add files first."""
     index_dir = index_dir.resolve()
@@ -273,9 +297,11 @@ def write_index(
         np.save(tmp / VECTOR_KEYS, np.array(keys, dtype="S64"))
         _jsonl(tmp / PASSAGES, passages)
         _jsonl(tmp / DOCUMENTS, documents)
+        data_files: tuple[str, ...] = (FAISS_FILE, VECTORS, VECTOR_KEYS, PASSAGES, DOCUMENTS)
+        if unit_vectors is not None:
+            data_files += sentences.save(tmp, unit_vectors)
         if finish is not None:
             manifest = finish(tmp, manifest)
-        data_files = (FAISS_FILE, VECTORS, VECTOR_KEYS, PASSAGES, DOCUMENTS)
         manifest = replace(manifest, files=file_digests(tmp, data_files))
         # The manifest is written last: a folder without one is never a finished index.
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
@@ -390,7 +416,8 @@ def _load_once(index_dir: Path, model: str | None, dimension: int | None) -> Loa
             f"{index_dir}: FAISS holds {flat.ntotal} vectors of dimension {flat.d}, passages.jsonl "
             f"{len(passages)}, manifest {manifest.passage_count} of dimension {manifest.dimension}"
         )
-    return LoadedIndex(manifest, tuple(passages), tuple(documents), flat, folder)
+    units = sentences.load(folder, manifest.dimension)
+    return LoadedIndex(manifest, tuple(passages), tuple(documents), flat, folder, units)
 
 
 def indexed_documents(index_dir: Path) -> tuple[Document, ...]:

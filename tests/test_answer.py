@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from search.answer import Answerer, candidates
-from search.chunk import chunk_document
+from search.answer import Answerer
 from search.index import build_index, load_index
 from search.retrieve import Searcher
 from tests.fakes import FakeEmbedder
@@ -15,13 +14,6 @@ from tests.fakes import FakeEmbedder
 def answerer(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Answerer:
     build_index(corpus_dir, tmp_path / "idx", fake)
     return Answerer(Searcher(load_index(tmp_path / "idx"), fake))
-
-
-def test_candidates_are_sentences_or_the_figure() -> None:
-    ps = chunk_document("T\n\nOne here. Two there.\n\nLead:\n\nA\tB\n1 (2%)\t3 (4%)\n", "d")
-    assert [c[0] for c in candidates(ps[0])] == ["One here.", "Two there."]
-    stat = next(p for p in ps if p.kind == "statistic")
-    assert candidates(stat) == [("A: 1 (2%)", 0, 9)]
 
 
 def test_figure_question_gets_count_and_percentage(answerer: Answerer) -> None:

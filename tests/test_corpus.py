@@ -14,6 +14,7 @@ from search.chunk import chunk_document
 from search.corpus import add_files, remove_document
 from search.errors import CorpusError, DocumentNotFound, IndexMismatch
 from search.index import build_index, embedding_text, load_index, read_manifest
+from search.sentences import unit_texts
 from tests.conftest import SEED
 from tests.fakes import FakeEmbedder
 from tests.samples import JSONL_ROWS, write_docx, write_html, write_jsonl, write_pdf
@@ -23,13 +24,16 @@ SEED_PASSAGES = 57
 SEED_TEXTS = len(
     {embedding_text(p) for p in chunk_document(SEED.read_text(encoding="utf-8"), "seed")}
 )
+# And each distinct sentence (the answerer's units) once.
+SEED_UNITS = len(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
 
 
 @pytest.fixture
 def index_dir(tmp_path: Path, corpus_dir: Path, fake: FakeEmbedder) -> Path:
     folder = tmp_path / "idx"
     build_index(corpus_dir, folder, fake)
-    assert fake.texts_embedded == SEED_TEXTS < SEED_PASSAGES
+    assert SEED_TEXTS < SEED_PASSAGES
+    assert fake.texts_embedded == SEED_TEXTS + SEED_UNITS
     return folder
 
 
@@ -53,8 +57,12 @@ def test_add_embeds_only_new_passages(
     change = add_files([page], corpus_dir, index_dir, fake)
     assert (change.added, change.updated) == (("escalation",), ())
     assert (corpus_dir / "escalation.html").read_bytes() == page.read_bytes()
-    assert change.manifest.embedded_passages == 8 and fake.texts_embedded == SEED_TEXTS + 8
     loaded = load_index(index_dir)
+    new_units = set(unit_texts(loaded.passages)) - set(
+        unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed"))
+    )
+    assert change.manifest.embedded_passages == 8
+    assert fake.texts_embedded == SEED_TEXTS + SEED_UNITS + 8 + len(new_units)
     assert len(loaded.passages) == SEED_PASSAGES + 8
     assert [d.id for d in loaded.documents] == ["escalation", "scr-triennial-analysis-2014-2017"]
     # A full rebuild of an unchanged corpus embeds nothing and keeps every vector.
@@ -225,4 +233,5 @@ def test_schema_1_index_is_rebuilt_not_misread(
         load_index(index_dir)
     before = fake.texts_embedded
     assert build_index(corpus_dir, index_dir, fake).schema_version == 2
-    assert fake.texts_embedded - before == SEED_TEXTS  # nothing reused from an old schema
+    # Nothing reused from an old schema.
+    assert fake.texts_embedded - before == SEED_TEXTS + SEED_UNITS

@@ -27,6 +27,8 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "index.faiss",
         "manifest.json",
         "passages.jsonl",
+        "sentence_keys.npy",
+        "sentences.npy",
         "vector_keys.npy",
         "vectors.npy",
     ]

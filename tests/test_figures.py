@@ -1,0 +1,93 @@
+"""The figure rules of the answerer, on literal documents and the fake embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search import figures
+from search.answer import Answerer
+from search.index import build_index, load_index
+from search.retrieve import Searcher
+from tests.fakes import FakeEmbedder
+
+DOC = """# Home visits audit
+
+## Carers
+
+72% of the audited visits involved at least one of the carer characteristics below:
+
+| Shift work | Language barrier | Disability |
+| --- | --- | --- |
+| 40 (31%) | 95 (73%) | 12 (9%) |
+
+64% of the audited visits involved at least one of the household characteristics below:
+
+| Overcrowding | Pets | Rent arrears |
+| --- | --- | --- |
+| 52 (40%) | 30 (23%) | 61 (47%) |
+
+## Method
+
+Visits were audited in 130 homes, 45% of them in rural areas.
+A sample of 18 homes were revisited in more detail.
+
+The audit ran in spring. The audit ran from June 2019 to May 2021.
+"""
+
+
+@pytest.fixture
+def answerer(tmp_path: Path, fake: FakeEmbedder) -> Answerer:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "audit.md").write_text(DOC, encoding="utf-8")
+    build_index(corpus, tmp_path / "idx", fake)
+    return Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+
+
+def test_question_wording() -> None:
+    assert figures.asks_count("how many homes were revisited")
+    assert not figures.asks_count("how many homes, as a percentage, were rural")
+    assert figures.asks_share("what proportion were rural")
+    assert figures.asks_whole("what share had at least one carer characteristic")
+    assert figures.superlative("what share had at least one carer characteristic") is None
+    assert figures.superlative("which carer characteristic was most common") == "max"
+    assert figures.asks_when("when did the audit run") and figures.has_date("in June 2019")
+    assert figures.figure_weight("how many homes", "A sample of 18 homes") == 1.0
+    assert figures.figure_weight("what proportion", "A sample of 18 homes") < 1.0
+    assert figures.is_lead_in("... the characteristics below:")
+
+
+def test_superlative_takes_the_largest_cell_of_the_table_asked_about(answerer: Answerer) -> None:
+    # The household table's largest cell (61) is smaller than the carer table's (95): the
+    # table is chosen by its lead-in, not by the biggest number around.
+    reply = answerer.answer("which household characteristic was most common")
+    assert reply.answer == "Rent arrears: 61 (47%)"
+    assert reply.citations[0].passage.text.startswith("Rent arrears: 61 (47%)")
+    reply = answerer.answer("which carer characteristic was least common")
+    assert reply.answer == "Disability: 12 (9%)"
+
+
+def test_count_question_gets_the_sentence_with_the_count_asked(answerer: Answerer) -> None:
+    reply = answerer.answer("how many homes were revisited in more detail")
+    assert reply.answer == "A sample of 18 homes were revisited in more detail."
+    reply = answerer.answer("what percentage of audited homes were in rural areas")
+    assert reply.answer == "Visits were audited in 130 homes, 45% of them in rural areas."
+
+
+def test_lead_in_loses_to_the_cell_unless_the_whole_list_is_asked(answerer: Answerer) -> None:
+    reply = answerer.answer("what percentage of visits involved a language barrier")
+    assert reply.answer == "Language barrier: 95 (73%)"
+    reply = answerer.answer(
+        "what percentage of visits had at least one household characteristic such as pets"
+    )
+    assert reply.answer == (
+        "64% of the audited visits involved at least one of the household characteristics below:"
+    )
+
+
+def test_when_question_gets_the_sentence_with_a_date(answerer: Answerer) -> None:
+    # Both sentences match the words; the one with a date answers "when".
+    reply = answerer.answer("when did the audit run")
+    assert reply.answer == "The audit ran from June 2019 to May 2021."
