@@ -103,6 +103,13 @@ class Answerer:
             cites = tuple(Citation(h.passage, None) for h in _dedupe(hits))
             return Answer(question, False, None, 0.0, cites, message)
 
+        if figures.asks_whole(question):
+            # "At least one of ...": the figure is the table's lead-in, which may not have
+            # been found beside the cells that repeat it.
+            for hit in hits[:3]:
+                lead = figures.lead_in_of(self.searcher, hit.passage)
+                if lead is not None and all(h.passage != lead for h in hits):
+                    hits.append(Hit(lead, hit.score))
         units = [
             _Candidate(rank, text, start, end)
             for rank, hit in enumerate(hits)
@@ -205,7 +212,17 @@ class Answerer:
                 [c is not None and any(h in c[2] for h in heads) for c in context],
                 dtype=np.float64,
             )
-            return WHOLE_BONUS * (lead - cell)
+            # Of several lead-ins, the one whose table the found cells belong to.
+            share = np.array(
+                [
+                    sum(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) / len(contexts)
+                    if contexts
+                    else 1.0
+                    for u in units
+                ],
+                dtype=np.float64,
+            )
+            return WHOLE_BONUS * (lead * share - cell)
         shown = np.array(
             [any(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) for u in units],
             dtype=np.float64,

@@ -124,6 +124,30 @@ def tables(searcher: Searcher) -> dict[tuple[str, str, str], Table]:
     return found
 
 
+_LEAD_INS: weakref.WeakKeyDictionary[Searcher, dict[tuple[str, str, str], Passage]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:
+    """The paragraph that introduces a statistic's table ('81% ... the characteristics
+    below:'), when the index holds it as a passage of its own."""
+    found = _LEAD_INS.get(searcher)
+    if found is None:
+        found = {}
+        for key in tables(searcher):
+            document, section, context = key
+            for p in searcher.passages:
+                head = p.text.rstrip().rstrip(":").rstrip()
+                if (p.document, p.section) == (document, section) and p.kind != "statistic":
+                    if head and context.startswith(head):
+                        found[key] = p
+                        break
+        _LEAD_INS[searcher] = found
+    parts = statistic_parts(cell.text)
+    return found.get((cell.document, cell.section, parts[2])) if parts else None
+
+
 def _number(value: str) -> float | None:
     match = COUNT.search(value.replace(",", ""))
     return float(match.group()) if match else None

@@ -91,3 +91,23 @@ def test_when_question_gets_the_sentence_with_a_date(answerer: Answerer) -> None
     # Both sentences match the words; the one with a date answers "when".
     reply = answerer.answer("when did the audit run")
     assert reply.answer == "The audit ran from June 2019 to May 2021."
+
+
+def test_a_cells_table_lead_in_is_found(answerer: Answerer) -> None:
+    searcher = answerer.searcher
+    pets = next(p for p in searcher.passages if p.text.startswith("Pets: 30 (23%)"))
+    lead = figures.lead_in_of(searcher, pets)
+    assert lead is not None and lead.text.startswith("64% of the audited visits")
+    method = next(p for p in searcher.passages if p.section == "Method")
+    assert figures.lead_in_of(searcher, method) is None
+
+
+def test_whole_list_answered_by_the_lead_in_of_the_cells_found(
+    answerer: Answerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only cells of the household table are found (k=1): its lead-in is brought in to answer.
+    question = "what share of visits had at least one of rent arrears, overcrowding or pets"
+    reply = answerer.answer(question, k=1)
+    assert reply.answer is not None and reply.answer.startswith("64% of the audited visits")
+    monkeypatch.setattr(figures, "lead_in_of", lambda searcher, cell: None)
+    assert answerer.answer(question, k=1).answer != reply.answer
