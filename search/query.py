@@ -30,6 +30,8 @@ _FIGURE = re.compile(
     r"proportion|number of|figures?|stats?|statistics?|prevalence|rates?)\b|%",
     re.IGNORECASE,
 )
+# "How many recommendations should a review make" asks what ought to be, not what was counted.
+_NORMATIVE = re.compile(r"\b(should|ought|must)\b", re.IGNORECASE)
 _THEMES = re.compile(r"\b(themes?|patterns?|issues)\b", re.IGNORECASE)
 # Only words that name lessons: "what should I do" is answered by procedures as much as by
 # a review's learnings, so it does not favour them.
@@ -93,7 +95,7 @@ def load_glossary(path: Path = DEFAULT_GLOSSARY) -> Glossary:
 def intent(query: str) -> Intent:
     extreme = "max" if _MOST.search(query) else "min" if _LEAST.search(query) else None
     return Intent(
-        figure=bool(_FIGURE.search(query)),
+        figure=bool(_FIGURE.search(query)) and not _NORMATIVE.search(query),
         themes=bool(_THEMES.search(query)),
         lessons=bool(_LESSONS.search(query)),
         extreme=extreme,

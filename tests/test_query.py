@@ -43,6 +43,10 @@ def test_intent() -> None:
     assert intent("which factor was most common").extreme == "max"
     assert intent("the least frequent characteristic").extreme == "min"
     assert intent("neglect").extreme is None
+    assert intent("how many reviews involved drug misuse").figure
+    # What ought to be is advice, not a figure from the data.
+    assert not intent("how many visits should a social worker make").figure
+    assert not intent("what proportion of cases must be audited").figure
     assert intent("which factor came up most often").extreme == "max"
     assert intent("the biggest risk").extreme == "max"
     # "most" as a quantifier or of importance, and comparatives, are not superlatives of size.
