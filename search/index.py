@@ -374,8 +374,9 @@ def load_index(
         try:
             loaded = _load_once(index_dir, model, dimension)
         except (IndexCorrupt, IndexNotFound):
-            # Broken for good, unless a build swapped the folder while we read it.
-            if attempt == 4 or _build_id(index_dir) == started:
+            # Broken for good, unless a build swapped the folder while we read it (no
+            # manifest at the start means we may have started between a swap's two renames).
+            if attempt == 4 or (started is not None and _build_id(index_dir) == started):
                 raise
         else:
             if _build_id(index_dir) == loaded.manifest.build_id:
