@@ -204,9 +204,7 @@ class Answerer:
         ]
         if figures.asks_whole(question):
             # Asked for the whole list, its lead-in answers and the list's cells do not.
-            heads = [
-                u.text.rstrip().rstrip(":").rstrip() for u in units if figures.is_lead_in(u.text)
-            ]
+            heads = [figures.lead_in_head(u.text) for u in units if figures.is_lead_in(u.text)]
             context = [statistic_parts(hits[u.hit_rank].passage.text) for u in units]
             cell = np.array(
                 [c is not None and any(h in c[2] for h in heads) for c in context],
@@ -215,7 +213,7 @@ class Answerer:
             # Of several lead-ins, the one whose table the found cells belong to.
             share = np.array(
                 [
-                    sum(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) / len(contexts)
+                    sum(figures.lead_in_head(u.text) in c for c in contexts) / len(contexts)
                     if contexts
                     else 1.0
                     for u in units
@@ -224,7 +222,7 @@ class Answerer:
             )
             return WHOLE_BONUS * (lead * share - cell)
         shown = np.array(
-            [any(u.text.rstrip().rstrip(":").rstrip() in c for c in contexts) for u in units],
+            [any(figures.lead_in_head(u.text) in c for c in contexts) for u in units],
             dtype=np.float64,
         )
         # A lead-in whose own figure is what is asked ("how many were analysed in detail")

@@ -97,6 +97,11 @@ def is_lead_in(text: str) -> bool:
     return text.rstrip().endswith(":")
 
 
+def lead_in_head(text: str) -> str:
+    """A lead-in without its colon, as the cells of its table quote it in their context."""
+    return text.rstrip().rstrip(":").rstrip()
+
+
 @dataclass(frozen=True)
 class Table:
     context: str  # the lead-in every cell of the table repeats
@@ -134,15 +139,19 @@ def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:
     below:'), when the index holds it as a passage of its own."""
     found = _LEAD_INS.get(searcher)
     if found is None:
+        # Candidates grouped by where they stand, so each table looks only at its section.
+        by_place: dict[tuple[str, str], list[Passage]] = {}
+        for p in searcher.passages:
+            if p.kind != "statistic":
+                by_place.setdefault((p.document, p.section), []).append(p)
         found = {}
         for key in tables(searcher):
             document, section, context = key
-            for p in searcher.passages:
-                head = p.text.rstrip().rstrip(":").rstrip()
-                if (p.document, p.section) == (document, section) and p.kind != "statistic":
-                    if head and context.startswith(head):
-                        found[key] = p
-                        break
+            for p in by_place.get((document, section), ()):
+                head = lead_in_head(p.text)
+                if head and context.startswith(head):
+                    found[key] = p
+                    break
         _LEAD_INS[searcher] = found
     parts = statistic_parts(cell.text)
     return found.get((cell.document, cell.section, parts[2])) if parts else None
@@ -164,7 +173,7 @@ def extreme_cell(
     all_tables = tables(searcher)
     if not all_tables:
         return None
-    near_text = [p.text.rstrip().rstrip(":").rstrip() for p in near]
+    near_text = [lead_in_head(p.text) for p in near]
     candidates = [
         (key, t)
         for key, t in all_tables.items()
