@@ -39,6 +39,14 @@ class Settings(BaseSettings):
         description="Export the model to ONNX when building and embed queries with "
         "onnxruntime, so the service never loads torch.",
     )
+    idle_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="onnxruntime threads for a query that runs alone in its process "
+        "(concurrent queries get one each); 1 keeps every query on one core, e.g. with "
+        "several workers.",
+    )
     query_cache: int = Field(
         1024, ge=0, description="How many recent query vectors to remember (0: none)."
     )

@@ -123,7 +123,9 @@ def query_embedder(settings: Settings, fallback: Embedder | None = None) -> Embe
     if settings.onnx and spec is not None:
         try:
             # Named after the configured model, so load_index refuses another model's index.
-            return OnnxEmbedder(settings.index_dir, spec, model_name(settings.model))
+            return OnnxEmbedder(
+                settings.index_dir, spec, model_name(settings.model), settings.idle_threads
+            )
         except SearchError as exc:
             log.warning("%s; queries fall back to sentence-transformers", exc.message)
     elif settings.onnx:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,37 @@ def test_vectors_agree_with_sentence_transformers(
     assert cosines.min() >= 0.99, texts[int(cosines.argmin())]
     # Each text is embedded on its own, so its neighbours in a call change nothing.
     assert np.allclose(batched, one_by_one, atol=1e-6)
+
+
+class _Counting:
+    """An onnxruntime session that counts its runs."""
+
+    def __init__(self, session: object) -> None:
+        self.session = session
+        self.runs = 0
+
+    def run(self, *args: object) -> object:
+        self.runs += 1
+        return self.session.run(*args)  # type: ignore[attr-defined]
+
+
+def test_a_query_alone_gets_more_threads_and_the_same_vector(
+    built: tuple[Path, Manifest], onnx: OnnxEmbedder
+) -> None:
+    index_dir, manifest = built
+    assert manifest.query_model is not None
+    two = OnnxEmbedder(index_dir, manifest.query_model, manifest.model, idle_threads=2)
+    alone, shared = _Counting(two._alone), _Counting(two._session)
+    two._alone, two._session = alone, shared
+    texts = [str(g["question"]) for g in gold()][:40]
+    one_by_one = two.embed(texts)
+    assert (alone.runs, shared.runs) == (len(texts), 0)
+    # Run together, queries take the one-thread session; the vectors do not change.
+    with ThreadPoolExecutor(8) as pool:
+        together = np.vstack(list(pool.map(lambda t: two.embed([t]), texts * 3)))
+    assert shared.runs > 0
+    assert np.allclose(together, np.vstack([one_by_one] * 3), atol=1e-5)
+    assert np.allclose(one_by_one, onnx.embed(texts), atol=1e-5)
 
 
 def test_retrieval_quality_is_unchanged(
