@@ -94,6 +94,8 @@ class Answerer:
         k: int = CANDIDATE_PASSAGES,
         document: str | None = None,
     ) -> Answer:
+        # Misspelt words put right once, for the figure rules as much as for the search.
+        asked, question = question, self.searcher.speller.correct(question)
         ranking = self.searcher.search(question, max(k, 1), section, kind, mode, document)
         hits = list(ranking.hits)
         if not ranking.answerable or not hits:
@@ -101,7 +103,7 @@ class Answerer:
             message = "The documents do not cover this"
             message += f"; closest topics: {', '.join(topics)}." if topics else "."
             cites = tuple(Citation(h.passage, None) for h in _dedupe(hits))
-            return Answer(question, False, None, 0.0, cites, message)
+            return Answer(asked, False, None, 0.0, cites, message)
 
         if figures.asks_whole(question):
             # "At least one of ...": the figure is the table's lead-in, which may not have
@@ -156,7 +158,7 @@ class Answerer:
         source = hits[chosen.hit_rank].passage
         where = "" if source.section == source.title else f", section {source.section!r}"
         message = f"From {source.title!r}{where}."
-        return Answer(question, True, chosen.text, confidence, tuple(cited), message)
+        return Answer(asked, True, chosen.text, confidence, tuple(cited), message)
 
     def _score(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         wants: Intent = intent(question)

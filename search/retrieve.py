@@ -22,6 +22,7 @@ from search.embed import Embedder
 from search.errors import InvalidQuery
 from search.index import LoadedIndex
 from search.query import STOPWORDS, Glossary, Intent, intent, load_glossary
+from search.spelling import Speller
 from search.topics import Sections, Topic, blend
 
 MODES = ("hybrid", "dense", "bm25")
@@ -179,6 +180,7 @@ class Searcher:
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(_NUMBER.search(p.text)) for p in self.passages)
         self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
+        self.speller = Speller(lexical_text(p) for p in self.passages)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None
@@ -257,6 +259,7 @@ class Searcher:
         section, kind = self.resolve_filters(section, kind, document)
         allowed = self.allowed(section, kind, document)
         pool = max(k, 50)  # fusion needs candidates beyond the k it returns
+        query = self.speller.correct(query)
         wants = intent(query)
         topic = self.headings.named(query) if mode != "bm25" else None
         query = self.glossary.expand(query)

@@ -1,0 +1,87 @@
+"""Typo tolerance: a question's misspelt words put right against the corpus's own words.
+
+People type fast into a search box ("neglect prevalance", "parental seperation"). A word
+the corpus never uses is matched by no passage in BM25, misleads the model, and hides what
+the question asks for ("prevalance" is not read as a question about a figure). So a word
+that neither the corpus nor an English dictionary knows is replaced by the corpus word
+within one edit (two for long words) that starts with the same letter, the most frequent
+if several are equally close. The dictionary matters: against a small corpus alone,
+"police" became "policy" and "scared" became "shared". Words under MIN_LENGTH letters are
+left alone: too many short words are one edit from an unrelated one, and a wrong correction
+can make an off-topic question look covered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+_WORD = re.compile(r"[^\W\d_]+")
+MIN_LENGTH = 5
+LONG = 8  # from this length two edits (a transposition counts as one)
+ENGLISH = "frequency_dictionary_en_82_765.txt"
+
+
+def edits_allowed(word: str) -> int:
+    if len(word) < MIN_LENGTH:
+        return 0
+    return 2 if len(word) >= LONG else 1
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """82,765 English words (SymSpell's frequency dictionary, from Google Books n-grams):
+    a word among them is a word, not a typo, even where the corpus never uses it."""
+    text = (resources.files("symspellpy") / ENGLISH).read_text(encoding="utf-8")
+    return frozenset(line.split(maxsplit=1)[0] for line in text.splitlines() if line.strip())
+
+
+class Speller:
+    """The corpus's words and how often each is used, to correct a question against."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._counts = Counter(w for t in texts for w in _WORD.findall(t.lower()))
+        self._by_letter: dict[str, list[str]] = {}
+        for word in self._counts:
+            if len(word) >= MIN_LENGTH - 2:
+                self._by_letter.setdefault(word[0], []).append(word)
+        self._english = english_words()
+
+    def correct_word(self, word: str) -> str | None:
+        """The corpus word meant by an unknown word, or None when it is known or unclear."""
+        low = word.lower()
+        limit = edits_allowed(low)
+        if not limit or low in self._counts or low in self._english:
+            return None
+        found = process.extract(
+            low,
+            self._by_letter.get(low[0], []),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=limit,
+            limit=None,
+        )
+        if not found:
+            return None
+        closest = min(distance for _, distance, _ in found)
+        ties = [w for w, distance, _ in found if distance == closest]
+        return max(ties, key=lambda w: (self._counts[w], w))
+
+    def correct(self, question: str) -> str:
+        """The question with each misspelt word replaced, keeping an initial capital."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group()
+            if word.isupper():  # an acronym: the glossary's business, not a typo
+                return word
+            right = self.correct_word(word)
+            if right is None:
+                return word
+            return right.capitalize() if word[0].isupper() else right
+
+        return _WORD.sub(fix, question)

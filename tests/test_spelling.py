@@ -1,0 +1,56 @@
+"""Typo tolerance, on literal strings and through the searcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search.index import build_index, load_index
+from search.retrieve import Searcher
+from search.spelling import Speller, edits_allowed
+from tests.fakes import FakeEmbedder
+
+CORPUS = [
+    "The prevalence of neglect was high in these reviews.",
+    "Parental separation and domestic abuse were common.",
+    "Recommendations from reviews were often not acted on.",
+    "The local policy was to rest the case.",
+    "Reviews reviews reviews: reviewers and revisers.",
+]
+
+
+def test_misspelt_words_become_the_corpus_words_meant() -> None:
+    speller = Speller(CORPUS)
+    assert speller.correct("neglect prevalance") == "neglect prevalence"
+    assert speller.correct("too many recomendations") == "too many recommendations"
+    assert speller.correct("Parental Seperation?") == "Parental Separation?"  # capital kept
+    assert speller.correct("domestic abuze") == "domestic abuse"
+
+
+def test_real_words_acronyms_and_short_words_are_left_alone() -> None:
+    speller = Speller(CORPUS)
+    # One edit from "policy" and "rest", but English words the corpus happens not to use.
+    assert speller.correct("police reset") == "police reset"
+    assert speller.correct("NSPCC referals") == "NSPCC referals"  # no corpus word that close
+    assert speller.correct("revs abuz") == "revs abuz"  # under five letters: too risky
+    assert speller.correct("qwertyuiop zxcvb") == "qwertyuiop zxcvb"
+    assert speller.correct("xrevalence") == "xrevalence"  # typos keep the first letter
+    assert speller.correct("") == ""
+
+
+def test_long_words_allow_two_edits_and_ties_go_to_the_commoner_word() -> None:
+    assert [edits_allowed(w) for w in ("abuz", "abuze", "prevalnce", "prevalanse")] == [0, 1, 2, 2]
+    speller = Speller(CORPUS)
+    assert speller.correct_word("prevalanse") == "prevalence"
+    # "reviewz" is one edit from "reviews" (used four times) and from "reviewer"-less forms.
+    assert speller.correct_word("reviewz") == "reviews"
+    assert speller.correct_word("reviews") is None  # known: nothing to correct
+
+
+def test_a_misspelt_question_finds_what_the_right_spelling_finds(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    right = searcher.search("domestic abuse", k=3, mode="bm25")
+    typed = searcher.search("domestik abuse", k=3, mode="bm25")
+    assert right.hits and [h.passage.id for h in typed.hits] == [h.passage.id for h in right.hits]
