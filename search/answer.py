@@ -64,6 +64,7 @@ class Answer:
     confidence: float
     citations: tuple[Citation, ...]
     message: str
+    searched: str = ""  # the question as searched: misspelt words put right
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Answerer:
             message = "The documents do not cover this"
             message += f"; closest topics: {', '.join(topics)}." if topics else "."
             cites = tuple(Citation(h.passage, None) for h in _dedupe(hits))
-            return Answer(asked, False, None, 0.0, cites, message)
+            return Answer(asked, False, None, 0.0, cites, message, question)
 
         if figures.asks_whole(question):
             # "At least one of ...": the figure is the table's lead-in, which may not have
@@ -158,7 +159,7 @@ class Answerer:
         source = hits[chosen.hit_rank].passage
         where = "" if source.section == source.title else f", section {source.section!r}"
         message = f"From {source.title!r}{where}."
-        return Answer(asked, True, chosen.text, confidence, tuple(cited), message)
+        return Answer(asked, True, chosen.text, confidence, tuple(cited), message, question)
 
     def _score(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         wants: Intent = intent(question)

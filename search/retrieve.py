@@ -58,6 +58,7 @@ class Ranking:
     answerable: bool
     dense_top: float
     lexical_match: float
+    searched: str = ""  # the question as searched: misspelt words put right
 
 
 class Lexical:
@@ -259,7 +260,7 @@ class Searcher:
         section, kind = self.resolve_filters(section, kind, document)
         allowed = self.allowed(section, kind, document)
         pool = max(k, 50)  # fusion needs candidates beyond the k it returns
-        query = self.speller.correct(query)
+        query = searched = self.speller.correct(query)
         wants = intent(query)
         topic = self.headings.named(query) if mode != "bm25" else None
         query = self.glossary.expand(query)
@@ -280,7 +281,7 @@ class Searcher:
         if mode == "hybrid":
             ranked = self._rerank(ranked, wants, terms)
         hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
-        return Ranking(hits, is_answerable(dense_top, match), dense_top, match)
+        return Ranking(hits, is_answerable(dense_top, match), dense_top, match, searched)
 
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
 from search.index import build_index, load_index
 from search.retrieve import Searcher
 from search.spelling import Speller, edits_allowed
@@ -54,3 +56,12 @@ def test_a_misspelt_question_finds_what_the_right_spelling_finds(
     right = searcher.search("domestic abuse", k=3, mode="bm25")
     typed = searcher.search("domestik abuse", k=3, mode="bm25")
     assert right.hits and [h.passage.id for h in typed.hits] == [h.passage.id for h in right.hits]
+
+
+def test_the_api_says_what_it_searched_for(client: TestClient) -> None:
+    typed = client.get("/search", params={"q": "domestik abuse", "k": 3}).json()
+    assert typed["query"] == "domestik abuse" and typed["corrected"] == "domestic abuse"
+    assert client.get("/search", params={"q": "domestic abuse"}).json()["corrected"] is None
+    answer = client.post("/answer", json={"question": "parental seperation"}).json()
+    assert answer["question"] == "parental seperation"
+    assert answer["corrected"] == "parental separation"

@@ -29,6 +29,7 @@ from search.api.schemas import (
     SearchRequest,
     SearchResponse,
     SearchResult,
+    corrected,
 )
 from search.retrieve import Searcher
 
@@ -74,6 +75,7 @@ def _search(request: Request, searcher: Searcher, req: SearchRequest) -> Respons
     return _json(
         SearchResponse(
             query=req.q,
+            corrected=corrected(req.q, ranking.searched),
             answerable=ranking.answerable,
             results=[SearchResult.of_hit(h) for h in ranking.hits],
         )

@@ -143,8 +143,17 @@ class CitationOut(PassageOut):
         return cls(**PassageOut.of(c.passage).model_dump(), highlight=span)
 
 
+def corrected(asked: str, searched: str) -> str | None:
+    return searched if searched and searched != asked else None
+
+
 class AnswerResponse(BaseModel):
     question: str
+    corrected: str | None = Field(
+        None,
+        description="The question as searched when misspelt words were put right (to show "
+        "'Showing results for ...'); null when it was searched as typed.",
+    )
     answerable: bool = Field(description="False when the documents do not cover the question.")
     answer: str | None = Field(description="The answering sentence or figure, verbatim.")
     confidence: float = Field(ge=0, le=1)
@@ -157,7 +166,8 @@ class AnswerResponse(BaseModel):
     @classmethod
     def of(cls, a: Answer) -> AnswerResponse:
         return cls(
-            question=a.question, answerable=a.answerable, answer=a.answer,
+            question=a.question, corrected=corrected(a.question, a.searched),
+            answerable=a.answerable, answer=a.answer,
             confidence=a.confidence, message=a.message,
             citations=[CitationOut.of_citation(c) for c in a.citations],
         )  # fmt: skip
@@ -165,6 +175,11 @@ class AnswerResponse(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
+    corrected: str | None = Field(
+        None,
+        description="The question as searched when misspelt words were put right (to show "
+        "'Showing results for ...'); null when it was searched as typed.",
+    )
     answerable: bool = Field(
         description="False when nothing in the documents answers the question; the results "
         "are then only the nearest passages."

@@ -296,6 +296,9 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       const marks = new Map(cites.map((c) => [c.id, c.highlight]));
       const covered = answer ? answer.answerable !== false : found.answerable !== false;
       if (!covered) return this._topics(q, cites.concat(results));
+      // Misspelt words put right by the service: say what was searched, as search boxes do.
+      const fixed = str((answer && answer.corrected) || found.corrected);
+      const said = fixed ? `Showing results for “${fixed}”.` : "";
       let rest = results;
       if (answer && (cites.length || str(answer.answer))) {
         this._option({ kind: "answer", r: cites[0] || {}, said: str(answer.answer), hl: cites[0] && cites[0].highlight });
@@ -304,8 +307,8 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       for (const r of rest) this._option({ kind: "result", r, hl: marks.get(r.id) });
       const n = rest.length;
       const passages = `${n} ${n === 1 ? "passage" : "passages"}`;
-      if (this._items.length && this._items[0].kind === "answer") this._say("", `Answer found, with ${n} more ${n === 1 ? "passage" : "passages"}.`);
-      else if (n) this._say("", `${passages} found.`);
+      if (this._items.length && this._items[0].kind === "answer") this._say(said, `${said} Answer found, with ${n} more ${n === 1 ? "passage" : "passages"}.`.trim());
+      else if (n) this._say(said, `${said} ${passages} found.`.trim());
       else this._say(`No passages match “${q}”.`, "No results.");
       this._show(true);
     }

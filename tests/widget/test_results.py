@@ -207,6 +207,17 @@ def test_answer_on_top_highlighted_in_its_passage(page: Page, site: Site) -> Non
 
 
 @pytest.mark.parametrize("path", ["/", "/passages"])  # from /answer, and /search alone
+def test_a_misspelt_question_says_what_was_searched(page: Page, site: Site, path: str) -> None:
+    page.goto(site.allowed.origin + path)
+    ask(page, "parental seperation")
+    expect(page.locator(STATE)).to_have_text("Showing results for “parental separation”.")
+    expect(page.locator(STATUS)).to_contain_text("Showing results for “parental separation”.")
+    expect(page.locator(OPTIONS).first).to_be_visible()
+    ask(page, "parental separation")  # typed right: nothing to say
+    expect(page.locator(STATE)).to_have_text("")
+
+
+@pytest.mark.parametrize("path", ["/", "/passages"])  # from /answer, and /search alone
 def test_not_covered_shows_nearest_topics(page: Page, site: Site, path: str) -> None:
     page.goto(site.allowed.origin + path)
     ask(page, "What is the boiling point of mercury in kelvin?")
