@@ -34,7 +34,7 @@ class QueryModel:
     tokenizer_file: str
     max_length: int  # tokens, special tokens included (the model's max_seq_length)
     pooling: str  # "mean" or "cls", inside the graph
-    quantisation: str  # "uint8-per-channel" or "none"
+    quantisation: str  # "uint8-per-channel+blockwise-ffn", "uint8-per-channel" or "none"
     cosine_min: float  # against the sentence-transformers vectors, over the probes
     cosine_mean: float
     probes: int

@@ -49,7 +49,7 @@ def test_export_is_recorded_in_the_manifest(built: tuple[Path, Manifest]) -> Non
     index_dir, manifest = built
     spec = manifest.query_model
     assert spec is not None and spec.runtime == "onnxruntime"
-    assert spec.quantisation == "uint8-per-channel" and spec.cosine_min >= 0.99
+    assert spec.quantisation == "uint8-per-channel+blockwise-ffn" and spec.cosine_min >= 0.99
     assert (index_dir / spec.model_file).is_file() and (index_dir / spec.tokenizer_file).is_file()
     # 8-bit weights: far smaller than the 90 MB float32 model, and no float32 copy left over.
     assert (index_dir / spec.model_file).stat().st_size < 40_000_000
