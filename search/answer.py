@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search import figures
+from search import figures, tables
 from search.chunk import Passage, statistic_parts
 from search.query import Intent, intent
 from search.retrieve import Hit, Searcher
@@ -201,13 +201,13 @@ class Answerer:
 
     def _lead_in(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         """A list's lead-in loses to the list's items, unless the whole list's figure is asked."""
-        lead = np.array([figures.is_lead_in(u.text) for u in units], dtype=np.float64)
+        lead = np.array([tables.is_lead_in(u.text) for u in units], dtype=np.float64)
         contexts = [
             parts[2] for h in hits if (parts := statistic_parts(h.passage.text)) is not None
         ]
         if figures.asks_whole(question):
             # Asked for the whole list, its lead-in answers and the list's cells do not.
-            heads = [figures.lead_in_head(u.text) for u in units if figures.is_lead_in(u.text)]
+            heads = [tables.lead_in_head(u.text) for u in units if tables.is_lead_in(u.text)]
             context = [statistic_parts(hits[u.hit_rank].passage.text) for u in units]
             cell = np.array(
                 [c is not None and any(h in c[2] for h in heads) for c in context],
@@ -216,7 +216,7 @@ class Answerer:
             # Of several lead-ins, the one whose table the found cells belong to.
             share = np.array(
                 [
-                    sum(figures.lead_in_head(u.text) in c for c in contexts) / len(contexts)
+                    sum(tables.lead_in_head(u.text) in c for c in contexts) / len(contexts)
                     if contexts
                     else 1.0
                     for u in units
@@ -225,7 +225,7 @@ class Answerer:
             )
             return WHOLE_BONUS * (lead * share - cell)
         shown = np.array(
-            [any(figures.lead_in_head(u.text) in c for c in contexts) for u in units],
+            [any(tables.lead_in_head(u.text) in c for c in contexts) for u in units],
             dtype=np.float64,
         )
         # A lead-in whose own figure is what is asked ("how many were analysed in detail")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from search.chunk import Passage, statistic_parts
+from search import tables
+from search.chunk import Passage
 from search.query import intent
 from search.retrieve import Searcher
+from search.tables import Table, TableKey
 
 PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
 COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
@@ -92,44 +93,19 @@ def fits_figure(question: str, text: str) -> bool:
     return bool(COUNT.search(text) if asks_count(question) else PERCENT.search(text))
 
 
-def is_lead_in(text: str) -> bool:
-    """A sentence that introduces a list or table ('... the characteristics below:')."""
-    return text.rstrip().endswith(":")
+_TABLES: weakref.WeakKeyDictionary[Searcher, dict[TableKey, Table]] = weakref.WeakKeyDictionary()
 
 
-def lead_in_head(text: str) -> str:
-    """A lead-in without its colon, as the cells of its table quote it in their context."""
-    return text.rstrip().rstrip(":").rstrip()
-
-
-@dataclass(frozen=True)
-class Table:
-    context: str  # the lead-in every cell of the table repeats
-    cells: tuple[tuple[Passage, str, float], ...]  # passage, 'label: figure', its number
-
-
-_TABLES: weakref.WeakKeyDictionary[Searcher, dict[tuple[str, str, str], Table]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def tables(searcher: Searcher) -> dict[tuple[str, str, str], Table]:
-    """The index's tables by (document, section, lead-in), built once per searcher."""
+def index_tables(searcher: Searcher) -> dict[TableKey, Table]:
+    """The index's tables, read once per searcher."""
     found = _TABLES.get(searcher)
     if found is None:
-        cells: dict[tuple[str, str, str], list[tuple[Passage, str, float]]] = {}
-        for p in searcher.passages:
-            parts = statistic_parts(p.text)
-            value = _number(parts[1]) if parts else None
-            if parts is not None and value is not None:
-                key = (p.document, p.section, parts[2])
-                cells.setdefault(key, []).append((p, f"{parts[0]}: {parts[1]}", value))
-        found = {k: Table(k[2], tuple(v)) for k, v in cells.items()}
+        found = tables.group(enumerate(searcher.passages))
         _TABLES[searcher] = found
     return found
 
 
-_LEAD_INS: weakref.WeakKeyDictionary[Searcher, dict[tuple[str, str, str], Passage]] = (
+_LEAD_INS: weakref.WeakKeyDictionary[Searcher, dict[TableKey, Passage]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -139,27 +115,10 @@ def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:
     below:'), when the index holds it as a passage of its own."""
     found = _LEAD_INS.get(searcher)
     if found is None:
-        # Candidates grouped by where they stand, so each table looks only at its section.
-        by_place: dict[tuple[str, str], list[Passage]] = {}
-        for p in searcher.passages:
-            if p.kind != "statistic":
-                by_place.setdefault((p.document, p.section), []).append(p)
-        found = {}
-        for key in tables(searcher):
-            document, section, context = key
-            for p in by_place.get((document, section), ()):
-                head = lead_in_head(p.text)
-                if head and context.startswith(head):
-                    found[key] = p
-                    break
+        found = tables.lead_ins(index_tables(searcher), searcher.passages)
         _LEAD_INS[searcher] = found
-    parts = statistic_parts(cell.text)
-    return found.get((cell.document, cell.section, parts[2])) if parts else None
-
-
-def _number(value: str) -> float | None:
-    match = COUNT.search(value.replace(",", ""))
-    return float(match.group()) if match else None
+    key = tables.key_of(cell)
+    return found.get(key) if key is not None else None
 
 
 def extreme_cell(
@@ -170,28 +129,21 @@ def extreme_cell(
     Candidates are the tables with a cell or their lead-in among the passages found; the
     one whose lead-in (and, less, labels) holds most of the question's words is chosen.
     """
-    all_tables = tables(searcher)
-    if not all_tables:
-        return None
-    near_text = [lead_in_head(p.text) for p in near]
-    candidates = [
-        (key, t)
-        for key, t in all_tables.items()
-        if any(cell[0] in near for cell in t.cells)
-        or any(text and text in t.context for text in near_text)
-    ]
+    all_tables = index_tables(searcher)
+    pointed = {key for p in near for key in tables.tables_of(p, all_tables)}
+    candidates = [t for key, t in all_tables.items() if key in pointed]
     if not candidates:
         return None
     lexical = searcher.lexical
     terms = lexical.terms(question)
 
     def fit(table: Table) -> float:
-        labels = " ".join(cell[1].rpartition(": ")[0] for cell in table.cells)
-        return lexical.share_held(terms, table.context) + 0.5 * lexical.share_held(terms, labels)
+        labels = " ".join(cell.label for cell in table.cells)
+        held = lexical.share_held(terms, table.key.lead_in)
+        return held + 0.5 * lexical.share_held(terms, labels)
 
-    score, _, table = max((fit(t), i, t) for i, (_, t) in enumerate(candidates))
+    score, _, table = max((fit(t), i, t) for i, t in enumerate(candidates))
     if score <= TABLE_MATCH_MIN:
         return None
-    pick = max if extreme == "max" else min
-    passage, text, _ = pick(table.cells, key=lambda cell: cell[2])
-    return passage, text
+    pick = tables.extreme(table.cells, extreme)
+    return (pick.passage, pick.text) if pick is not None else None

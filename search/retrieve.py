@@ -16,8 +16,8 @@ import numpy as np
 import Stemmer
 from scipy import sparse
 
-from search import vectors
-from search.chunk import KINDS, Passage, statistic_parts
+from search import tables, vectors
+from search.chunk import KINDS, Passage
 from search.embed import Embedder
 from search.errors import InvalidQuery
 from search.index import LoadedIndex
@@ -325,16 +325,6 @@ def lexical_text(p: Passage) -> str:
     return p.text if p.section == p.title else f"{p.section}. {p.text}"
 
 
-def _count(value: str) -> float | None:
-    match = re.search(r"\d+(?:\.\d+)?", value.replace(",", ""))
-    return float(match.group()) if match else None
-
-
-def _table_key(text: str) -> str:
-    """A table's lead-in as statistics quote it and as its own passage says it."""
-    return " ".join(text.split()).rstrip(" .:")
-
-
 def extreme_first(
     ranked: list[tuple[int, float]],
     passages: Sequence[Passage],
@@ -350,30 +340,19 @@ def extreme_first(
     """
     if extreme is None:
         return ranked
-    tables: dict[tuple[str, str, str], list[tuple[float, int]]] = {}
-    for row, _ in ranked:
-        p = passages[row]
-        parts = statistic_parts(p.text)
-        value = _count(parts[1]) if parts else None
-        if parts and value is not None:
-            tables.setdefault((p.document, p.section, _table_key(parts[2])), []).append(
-                (value, row)
-            )
-    pointed: list[tuple[str, str, str]] = []
+    found = tables.group((row, passages[row]) for row, _ in ranked)
+    pointed: list[tables.TableKey] = []
     for row, _ in ranked[:3]:
-        p = passages[row]
-        parts = statistic_parts(p.text)
-        key = (p.document, p.section, _table_key(parts[2] if parts else p.text))
-        if key in tables and key not in pointed:
-            pointed.append(key)
+        pointed += [k for k in tables.tables_of(passages[row], found) if k not in pointed]
     if not pointed:
         return ranked
     score = relevance or (lambda _: 0.0)
-    table = max(pointed, key=lambda t: (score(t[2]), -pointed.index(t)))
-    cells = tables[table]
-    pick = max(cells) if extreme == "max" else min(cells)
+    table = max(pointed, key=lambda t: (score(t.lead_in), -pointed.index(t)))
+    pick = tables.extreme(found[table].cells, extreme)
+    if pick is None:
+        return ranked
     top_score = ranked[0][1]
-    return [(pick[1], top_score + 1e-6)] + [r for r in ranked if r[0] != pick[1]]
+    return [(pick.row, top_score + 1e-6)] + [r for r in ranked if r[0] != pick.row]
 
 
 def is_answerable(dense_top: float, lexical_match: float) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import search.embed
-import search.index
+import search.store
 from search.cli import cli
 from tests.fakes import FakeEmbedder
 
@@ -41,14 +41,14 @@ class SlowFake(FakeEmbedder):
 def main() -> None:
     search.embed.load_embedder = lambda *_a, **_k: SlowFake()  # type: ignore[assignment]
     if PAUSE:
-        swap = search.index._swap_into_place
+        swap = search.store._swap_into_place
 
         def slow_swap(tmp: Path, index_dir: Path) -> None:
             _mark()
             time.sleep(PAUSE)
             swap(tmp, index_dir)
 
-        search.index._swap_into_place = slow_swap
+        search.store._swap_into_place = slow_swap
     cli(prog_name="scr-search")
 
 

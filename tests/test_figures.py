@@ -56,7 +56,6 @@ def test_question_wording() -> None:
     assert figures.asks_when("when did the audit run") and figures.has_date("in June 2019")
     assert figures.figure_weight("how many homes", "A sample of 18 homes") == 1.0
     assert figures.figure_weight("what proportion", "A sample of 18 homes") < 1.0
-    assert figures.is_lead_in("... the characteristics below:")
 
 
 def test_superlative_takes_the_largest_cell_of_the_table_asked_about(answerer: Answerer) -> None:
