@@ -195,8 +195,10 @@ def load_index(
             loaded = _load_once(index_dir, model, dimension)
         except (IndexCorrupt, IndexNotFound):
             # Broken for good, unless a build swapped the folder while we read it (no
-            # manifest at the start means we may have started between a swap's two renames).
-            if attempt == 4 or (started is not None and _build_id(index_dir) == started):
+            # manifest at the start means we may have started between a swap's two renames;
+            # the same build read from the backup, that we are between them now).
+            settled = (index_dir / MANIFEST).is_file() and _build_id(index_dir) == started
+            if attempt == 4 or (started is not None and settled):
                 raise
         else:
             if _build_id(index_dir) == loaded.manifest.build_id:
