@@ -21,10 +21,9 @@ from search.errors import IndexCorrupt
 
 ONNX_DIR = "onnx"
 # One thread per inference while other queries run: then the other cores are better spent
-# on those. A query that runs alone gets IDLE_THREADS: splitting a 10-token query over two
-# cores takes a fifth to a quarter off its time (README, Performance).
+# on those. A query that runs alone gets `idle_threads` (SEARCH_IDLE_THREADS): splitting a
+# 10-token query over two cores takes about a third off its time (README, Performance).
 INTRA_OP_THREADS = 1
-IDLE_THREADS = 2
 
 
 @dataclass(frozen=True)
