@@ -141,7 +141,15 @@ def test_search_reports_answerable_and_mode(client: TestClient) -> None:
     assert r.status_code == 422 and "mode" in r.json()["detail"]
 
 
-ANSWER_FIELDS = {"question", "answerable", "answer", "confidence", "message", "citations"}
+ANSWER_FIELDS = {
+    "question",
+    "corrected",
+    "answerable",
+    "answer",
+    "confidence",
+    "message",
+    "citations",
+}
 
 
 def test_answer_contract(client: TestClient) -> None:
