@@ -59,6 +59,23 @@ class Glossary:
     always: dict[str, str]
     caps_only: dict[str, str]
 
+    def for_corpus(self, text: str) -> Glossary:
+        """The entries that fit a corpus. An acronym the corpus uses without ever spelling
+        out this expansion means something else there ("ACE inhibitors", "CIN" for a
+        neoplasia in medical abstracts), so it is not expanded; phrases always are."""
+        words = set(_WORD.findall(text.lower()))
+        spelled = " ".join(_WORD.findall(text.lower()))
+
+        def fits(term: str, expansion: str) -> bool:
+            if " " in term or term not in words:
+                return True
+            return " ".join(_WORD.findall(expansion.lower())) in spelled
+
+        return Glossary(
+            {t: e for t, e in self.always.items() if fits(t, e)},
+            {t: e for t, e in self.caps_only.items() if fits(t, e)},
+        )
+
     def expand(self, query: str) -> str:
         """The query with any acronyms it uses spelled out after it."""
         found: list[str] = []

@@ -171,8 +171,9 @@ class Searcher:
     ) -> None:
         self.index = index
         self.embedder = embedder
-        self.glossary: Glossary = load_glossary(glossary) if glossary else load_glossary()
         self.passages = index.passages
+        chosen = load_glossary(glossary) if glossary else load_glossary()
+        self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in self.passages))
         self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
         self._section_key = {s.casefold(): s for s in self.sections}
         self.documents = {d.id: d for d in index.documents}

@@ -54,3 +54,18 @@ def test_intent() -> None:
     assert intent("what matters most for change").extreme is None
     assert intent("was drink or drugs more common").extreme is None
     assert intent("is it less common").extreme is None
+
+
+def test_an_acronym_the_corpus_uses_otherwise_is_not_expanded() -> None:
+    glossary = Glossary(
+        always={"cin": "child in need", "scr": "serious case review", "county lines": "drugs"},
+        caps_only={"ace": "adverse childhood experience"},
+    )
+    medical = glossary.for_corpus("ACE inhibitors lower blood pressure. CIN 2 lesions regress.")
+    assert medical.expand("ACE inhibitors and CIN") == "ACE inhibitors and CIN"
+    # Not used there at all, or a phrase: still expanded.
+    assert "serious case review" in medical.expand("SCR findings")
+    assert "drugs" in medical.expand("county lines")
+    # A corpus that spells it out too means the same thing by it.
+    social = glossary.for_corpus("A child in need (CIN) plan was made. The SCR said ...")
+    assert social.expand("CIN plans") == "CIN plans (child in need)"
