@@ -7,6 +7,7 @@ Importing this module is cheap; onnxruntime and tokenizers load when an embedder
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ import numpy as np
 from search.embed import Embedder, normalise
 from search.errors import IndexCorrupt
 
+log = logging.getLogger("search.onnx")
 ONNX_DIR = "onnx"
 # One thread per inference while other queries run: then the other cores are better spent
 # on those. A query that runs alone gets `idle_threads` (SEARCH_IDLE_THREADS): splitting a
@@ -53,13 +55,18 @@ class OnnxEmbedder:
         tokenizer_path = index_dir / spec.tokenizer_file
         try:
             self._session: Any = _session(model_path, INTRA_OP_THREADS)
-            # A second session of the same model, for a query that has the process to itself.
-            self._alone: Any = _session(model_path, idle_threads) if idle_threads > 1 else None
             self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_path))
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise IndexCorrupt(f"{model_path}: unusable ONNX export ({exc})") from exc
         self._running = 0
         self._lock = threading.Lock()
+        # A second session of the same model, for a query that has the process to itself.
+        # Made beside the start-up rather than in it; until it is there, the first serves.
+        self._alone: Any = None
+        if idle_threads > 1:
+            threading.Thread(
+                target=self._open_alone, args=(model_path, idle_threads), daemon=True
+            ).start()
         self._tokenizer.enable_truncation(spec.max_length)
         if self._tokenizer.padding is None:  # the export saves it; older files may lack it
             self._tokenizer.enable_padding()
@@ -67,6 +74,12 @@ class OnnxEmbedder:
         self.spec = spec
         self.name = name
         self.dimension = int(self.embed(["dimension probe"]).shape[1])
+
+    def _open_alone(self, model_path: Path, threads: int) -> None:
+        try:
+            self._alone = _session(model_path, threads)
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            log.warning("no %d-thread session (%s); every query runs on one thread", threads, exc)
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(list(texts))

@@ -13,11 +13,12 @@ can make an off-topic question look covered.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -38,8 +39,12 @@ def edits_allowed(word: str) -> int:
 def english_words() -> frozenset[str]:
     """82,765 English words (SymSpell's frequency dictionary, from Google Books n-grams):
     a word among them is a word, not a typo, even where the corpus never uses it."""
-    text = (resources.files("symspellpy") / ENGLISH).read_text(encoding="utf-8")
-    return frozenset(line.split(maxsplit=1)[0] for line in text.splitlines() if line.strip())
+    # Found without importing the package: only its word list is used.
+    spec = importlib.util.find_spec("symspellpy")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("symspellpy (its English word list) is not installed")
+    text = (Path(spec.origin).parent / ENGLISH).read_text(encoding="utf-8")
+    return frozenset(text.split()[::2])  # lines of "word count"
 
 
 class Speller:

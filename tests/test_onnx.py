@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -95,6 +96,10 @@ def test_a_query_alone_gets_more_threads_and_the_same_vector(
     index_dir, manifest = built
     assert manifest.query_model is not None
     two = OnnxEmbedder(index_dir, manifest.query_model, manifest.model, idle_threads=2)
+    for _ in range(200):  # the two-thread session is made in the background
+        if two._alone is not None:
+            break
+        time.sleep(0.05)
     alone, shared = _Counting(two._alone), _Counting(two._session)
     two._alone, two._session = alone, shared
     texts = [str(g["question"]) for g in gold()][:40]
