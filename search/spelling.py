@@ -27,6 +27,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 MIN_LENGTH = 5
 LONG = 8  # from this length two edits (a transposition counts as one)
 ENGLISH = "frequency_dictionary_en_82_765.txt"
+# Unknown words looked up per question, at most: each look-up scans the corpus's words with
+# that first letter, and a pasted page of jargon should not cost a second.
+MAX_LOOKUPS = 8
 
 
 def edits_allowed(word: str) -> int:
@@ -58,12 +61,17 @@ class Speller:
                 self._by_letter.setdefault(word[0], []).append(word)
         self._english = english_words()
 
+    def unknown(self, word: str) -> bool:
+        """Long enough to correct, and neither the corpus nor the dictionary knows it."""
+        low = word.lower()
+        return bool(edits_allowed(low)) and low not in self._counts and low not in self._english
+
     def correct_word(self, word: str) -> str | None:
         """The corpus word meant by an unknown word, or None when it is known or unclear."""
+        if not self.unknown(word):
+            return None
         low = word.lower()
         limit = edits_allowed(low)
-        if not limit or low in self._counts or low in self._english:
-            return None
         found = process.extract(
             low,
             self._by_letter.get(low[0], []),
@@ -80,11 +88,17 @@ class Speller:
     def correct(self, question: str) -> str:
         """The question with each misspelt word replaced, keeping an initial capital."""
 
+        lookups = 0
+
         def fix(match: re.Match[str]) -> str:
+            nonlocal lookups
             word = match.group()
             if word.isupper():  # an acronym: the glossary's business, not a typo
                 return word
-            right = self.correct_word(word)
+            if not self.unknown(word):
+                return word
+            lookups += 1
+            right = self.correct_word(word) if lookups <= MAX_LOOKUPS else None
             if right is None:
                 return word
             return right.capitalize() if word[0].isupper() else right
