@@ -95,9 +95,10 @@ class Answerer:
         k: int = CANDIDATE_PASSAGES,
         document: str | None = None,
     ) -> Answer:
-        # Misspelt words put right once, for the figure rules as much as for the search.
-        asked, question = question, self.searcher.speller.correct(question)
+        asked = question
         ranking = self.searcher.search(question, max(k, 1), section, kind, mode, document)
+        # The question as searched (misspelt words put right), for the figure rules too.
+        question = ranking.searched or question
         hits = list(ranking.hits)
         if not ranking.answerable or not hits:
             topics = list(dict.fromkeys(h.passage.section for h in hits))[:3]

@@ -321,6 +321,7 @@ def export_query_model(
             for left in (fp32, mixed):
                 left.unlink(missing_ok=True)
             return chosen
+    mixed.unlink(missing_ok=True)
     os.replace(fp32, dest / MODEL_FILE)
     chosen = measured("none")
     say(f"kept the float32 ONNX model instead (cosine min {chosen.cosine_min})")

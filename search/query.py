@@ -63,8 +63,9 @@ class Glossary:
         """The entries that fit a corpus. An acronym the corpus uses without ever spelling
         out this expansion means something else there ("ACE inhibitors", "CIN" for a
         neoplasia in medical abstracts), so it is not expanded; phrases always are."""
-        words = set(_WORD.findall(text.lower()))
-        spelled = " ".join(_WORD.findall(text.lower()))
+        tokens = _WORD.findall(text.lower())
+        words = set(tokens)
+        spelled = " ".join(tokens)
 
         def fits(term: str, expansion: str) -> bool:
             if " " in term or term not in words:

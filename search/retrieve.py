@@ -177,12 +177,13 @@ class Searcher:
         self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
         self._section_key = {s.casefold(): s for s in self.sections}
         self.documents = {d.id: d for d in index.documents}
-        self.lexical = Lexical([lexical_text(p) for p in self.passages])
+        texts = [lexical_text(p) for p in self.passages]
+        self.lexical = Lexical(texts)
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(_NUMBER.search(p.text)) for p in self.passages)
         self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
-        self.speller = Speller(lexical_text(p) for p in self.passages)
+        self.speller = Speller(texts)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None

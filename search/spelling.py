@@ -68,9 +68,9 @@ class Speller:
 
     def correct_word(self, word: str) -> str | None:
         """The corpus word meant by an unknown word, or None when it is known or unclear."""
-        if not self.unknown(word):
-            return None
-        low = word.lower()
+        return self._closest(word.lower()) if self.unknown(word) else None
+
+    def _closest(self, low: str) -> str | None:
         limit = edits_allowed(low)
         found = process.extract(
             low,
@@ -98,7 +98,7 @@ class Speller:
             if not self.unknown(word):
                 return word
             lookups += 1
-            right = self.correct_word(word) if lookups <= MAX_LOOKUPS else None
+            right = self._closest(word.lower()) if lookups <= MAX_LOOKUPS else None
             if right is None:
                 return word
             return right.capitalize() if word[0].isupper() else right
