@@ -65,9 +65,9 @@ def main() -> None:
 
     from search.api import create_app
     from search.config import Settings
-    from search.corpus import add_files, remove_document
-    from search.embed import load_embedder
-    from search.index import build_index
+    from search.embed.st import load_embedder
+    from search.index.build import build_index
+    from search.index.update import add_files, remove_document
     from tests.samples import write_docx, write_html, write_jsonl, write_pdf
 
     work = Path(tempfile.mkdtemp(prefix="bench-add-"))

@@ -26,9 +26,9 @@ import faiss
 import numpy as np
 
 from bench import synthetic
-from search.index import read_manifest
-from search.onnx_embed import OnnxEmbedder
-from search.vectors import HNSW_EF_SEARCH, IVF_PROBE_SHARE, make_index, search
+from search.embed.onnx import OnnxEmbedder
+from search.index.store import read_manifest
+from search.index.vectors import HNSW_EF_SEARCH, IVF_PROBE_SHARE, make_index, search
 
 REAL_PASSAGES = 4000
 QUERIES = 300

@@ -24,7 +24,7 @@ from search.api import create_app
 from search.api.observability import ObservabilityMiddleware
 from search.api.security import SecurityMiddleware
 from search.config import Settings
-from search.embed import normalise
+from search.embed.base import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 

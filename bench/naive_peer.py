@@ -20,7 +20,7 @@ import uvicorn
 from fastapi import FastAPI
 from sentence_transformers import SentenceTransformer
 
-from search.embed import resolve_model_path
+from search.embed.st import resolve_model_path
 
 
 def create_app(index_dir: Path, model: str) -> FastAPI:

@@ -33,7 +33,7 @@ from typing import Any
 
 from bench import ann, loadgen, synthetic
 from bench.procs import ROOT, Server, answers
-from search.vectors import IVF_THRESHOLD
+from search.index.vectors import IVF_THRESHOLD
 
 HOST = "127.0.0.1"
 CONCURRENCY = (1, 4, 16)

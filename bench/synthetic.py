@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from search.chunk import Passage, split_sentences
-from search.ingest import read_corpus
+from search.chunk.text import split_sentences
+from search.ingest.corpus import read_corpus
+from search.model import Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

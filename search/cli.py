@@ -17,10 +17,10 @@ import click
 from search.config import Settings
 from search.errors import SearchError
 from search.logs import log_config
-from search.retrieve import MODES, Searcher
+from search.retrieve.searcher import MODES, Searcher
 
 if TYPE_CHECKING:
-    from search.corpus import Change
+    from search.index.update import Change
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,8 +53,8 @@ def _settings(**overrides: Any) -> Settings:
 def _searcher(settings: Settings) -> Searcher:
     """The served index with the query path the service uses (ONNX when the index has it;
     sentence-transformers is loaded only when it has not)."""
-    from search.index import load_index
-    from search.serving import LazyEmbedder, query_embedder
+    from search.index.open import LazyEmbedder, query_embedder
+    from search.index.store import load_index
 
     embedder = query_embedder(settings, fallback=LazyEmbedder(settings))
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
@@ -107,8 +107,8 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     Example:
       python -m search build --corpus corpus --index index/default
     """
-    from search.embed import load_embedder
-    from search.index import build_index
+    from search.embed.st import load_embedder
+    from search.index.build import build_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
@@ -149,7 +149,7 @@ def query(
     """
     from dataclasses import asdict
 
-    from search.links import passage_link
+    from search.api.links import passage_link
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
@@ -220,8 +220,8 @@ def add(
       python -m search add minutes.docx briefing.pdf
       python -m search add escalation.pdf --url https://example.org/escalation.pdf
     """
-    from search.corpus import add_files
-    from search.embed import load_embedder
+    from search.embed.st import load_embedder
+    from search.index.update import add_files
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
@@ -246,8 +246,8 @@ def remove(doc_id: str, corpus_dir: Path | None, index_dir: Path | None) -> None
     Example:
       python -m search remove escalation-procedure
     """
-    from search.corpus import remove_document
-    from search.embed import load_embedder
+    from search.embed.st import load_embedder
+    from search.index.update import remove_document
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
@@ -268,7 +268,7 @@ def documents(index_dir: Path | None, as_json: bool) -> None:
     """
     from dataclasses import asdict
 
-    from search.index import load_index
+    from search.index.store import load_index
 
     settings = _settings(index_dir=index_dir)
     docs = load_index(settings.index_dir).documents
@@ -297,7 +297,7 @@ def ask(
     """
     from dataclasses import asdict
 
-    from search.answer import Answerer
+    from search.answer.answerer import Answerer
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
@@ -364,7 +364,7 @@ def evaluate(
       python -m search eval --beir tests/data/beir-mini --json
     """
     from search import evaluate as ev
-    from search.embed import load_embedder
+    from search.embed.st import load_embedder
 
     settings = _settings(index_dir=index_dir)
     modes = list(MODES) if mode == "all" else [mode]
@@ -408,8 +408,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """
     import uvicorn
 
-    from search.index import read_manifest
-    from search.serving import prepare_index
+    from search.index.open import prepare_index
+    from search.index.store import read_manifest
 
     settings = _settings(host=host, port=port)
     # Build once here, so several workers do not race to build the same index. When the

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from search import __version__
-from search.answer import Answerer
-from search.chunk import Passage
-from search.embed import Embedder, embed_in_batches
+from search.answer.answerer import Answerer
+from search.embed.base import Embedder, embed_in_batches
 from search.errors import SearchError
-from search.index import SCHEMA_VERSION, Manifest, load_index, write_index
-from search.retrieve import Searcher
+from search.index.store import SCHEMA_VERSION, Manifest, load_index, write_index
+from search.model import Passage
+from search.retrieve.searcher import Searcher
 
 
 class EvalDataError(SearchError):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-import search.embed
-import search.store
+import search.embed.st
+import search.index.store
 from search.cli import cli
 from tests.fakes import FakeEmbedder
 
@@ -39,16 +39,16 @@ class SlowFake(FakeEmbedder):
 
 
 def main() -> None:
-    search.embed.load_embedder = lambda *_a, **_k: SlowFake()  # type: ignore[assignment]
+    search.embed.st.load_embedder = lambda *_a, **_k: SlowFake()  # type: ignore[assignment]
     if PAUSE:
-        swap = search.store._swap_into_place
+        swap = search.index.store._swap_into_place
 
         def slow_swap(tmp: Path, index_dir: Path) -> None:
             _mark()
             time.sleep(PAUSE)
             swap(tmp, index_dir)
 
-        search.store._swap_into_place = slow_swap
+        search.index.store._swap_into_place = slow_swap
     cli(prog_name="scr-search")
 
 

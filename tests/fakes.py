@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from search.embed import normalise
+from search.embed.base import normalise
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Function words would swamp the few content words a short query has.

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from search.answer import Answerer
-from search.index import build_index, load_index
-from search.retrieve import Searcher
+from search.answer.answerer import Answerer
+from search.index.build import build_index
+from search.index.store import load_index
+from search.retrieve.searcher import Searcher
 from tests.fakes import FakeEmbedder
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from search.api import create_app
 from search.config import Settings
-from search.corpus import add_files
+from search.index.update import add_files
 from tests.fakes import FakeEmbedder
 from tests.samples import write_docx, write_html, write_jsonl, write_pdf
 

@@ -3,16 +3,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from search.chunk import (
-    MAX_PASSAGE_CHARS,
-    Block,
-    chunk_document,
-    join_introduced,
-    list_kind,
-    looks_like_heading,
-    parse_blocks,
-    split_sentences,
-)
+from search.chunk.blocks import join_introduced, looks_like_heading, parse_blocks
+from search.chunk.passages import chunk_document, list_kind
+from search.chunk.text import MAX_PASSAGE_CHARS, split_sentences
+from search.model import Block
 
 DOC = """My Report Title
 

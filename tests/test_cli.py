@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import search.embed
+import search.embed.st
 from search.cli import cli
 from tests.fakes import FakeEmbedder
 
 
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search.embed, "load_embedder", lambda *_a, **_k: FakeEmbedder())
+    monkeypatch.setattr(search.embed.st, "load_embedder", lambda *_a, **_k: FakeEmbedder())
 
 
 def test_build_then_query(corpus_dir: Path, tmp_path: Path) -> None:

@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import search.index
-import search.ingest
-from search.chunk import chunk_document
-from search.corpus import add_files, remove_document
+import search.index.build
+import search.ingest.corpus
+from search.chunk.passages import chunk_document
 from search.errors import CorpusError, DocumentNotFound, IndexMismatch
-from search.index import build_index, embedding_text, load_index, read_manifest
-from search.sentences import unit_texts
+from search.index.build import build_index, embedding_text
+from search.index.sentences import unit_texts
+from search.index.store import load_index, read_manifest
+from search.index.update import add_files, remove_document
+from search.model import ParsedDocument
 from tests.conftest import SEED
 from tests.fakes import FakeEmbedder
 from tests.samples import JSONL_ROWS, write_docx, write_html, write_jsonl, write_pdf
@@ -89,13 +91,15 @@ def test_unchanged_files_are_not_parsed_again_on_add(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parsed: Counter[str] = Counter()
-    real = search.ingest.read_file
+    real = search.ingest.corpus.read_file
 
-    def counting(path: Path, corpus: Path | None = None) -> list[search.ingest.ParsedDocument]:
+    def counting(
+        path: Path, corpus: Path | None = None
+    ) -> list[ParsedDocument]:
         parsed[path.name] += 1
         return real(path, corpus)
 
-    monkeypatch.setattr(search.ingest, "read_file", counting)
+    monkeypatch.setattr(search.ingest.corpus, "read_file", counting)
     add_files([write_pdf(incoming / "strategy.pdf")], corpus_dir, index_dir, fake)
     parsed.clear()
     add_files([write_docx(incoming / "sharing.docx")], corpus_dir, index_dir, fake)
@@ -147,7 +151,7 @@ def test_failed_write_restores_replaced_file(
     def broken(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(search.index, "write_index", broken)
+    monkeypatch.setattr(search.index.build, "write_index", broken)
     with pytest.raises(OSError, match="disk full"):
         add_files([newer], corpus_dir, index_dir, fake, url="https://example.org/e")
     assert (corpus_dir / "escalation.html").read_bytes() == original

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import search.embed
+import search.embed.st
 from search.cli import cli
 from search.evaluate import EvalDataError, load_beir, load_gold, ndcg, reciprocal_rank, run_beir
 from tests.fakes import FakeEmbedder
@@ -33,7 +33,7 @@ def test_gold_set_shape() -> None:
 
 @pytest.mark.parametrize("path", [GOLD, HELD_OUT])
 def test_every_gold_answer_key_is_in_the_seed(path: Path, seed_text: str) -> None:
-    from search.chunk import chunk_document
+    from search.chunk.passages import chunk_document
     from search.evaluate import relevant_ids
 
     passages = chunk_document(seed_text, "scr")
@@ -72,7 +72,7 @@ def test_beir_bad_folder(tmp_path: Path) -> None:
 def test_eval_cli_json_last_line(
     monkeypatch: pytest.MonkeyPatch, corpus_dir: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(search.embed, "load_embedder", lambda *_a, **_k: FakeEmbedder())
+    monkeypatch.setattr(search.embed.st, "load_embedder", lambda *_a, **_k: FakeEmbedder())
     runner = CliRunner()
     index = str(tmp_path / "idx")
     assert (

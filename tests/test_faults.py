@@ -18,12 +18,14 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-import search.embed
+import search.embed.st
 from search.api import create_app
 from search.cli import cli
 from search.config import Settings
 from search.errors import IndexCorrupt
-from search.index import build_index, corpus_hash, load_index
+from search.index.build import build_index
+from search.index.store import load_index
+from search.ingest.corpus import corpus_hash
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +75,7 @@ def test_damaged_index_file_is_named_never_served(
     assert name in raised.value.message and "\n" not in raised.value.message
 
     # The command line says so in one line.
-    monkeypatch.setattr(search.embed, "load_embedder", lambda *_a, **_k: FakeEmbedder())
+    monkeypatch.setattr(search.embed.st, "load_embedder", lambda *_a, **_k: FakeEmbedder())
     r = CliRunner().invoke(cli, ["query", "abuse", "--index", str(settings.index_dir)])
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert r.output.startswith("Error: ") and r.output.count("\n") == 1 and name in r.output

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from search import figures
-from search.answer import Answerer
-from search.index import build_index, load_index
-from search.retrieve import Searcher
+from search.answer import figures
+from search.answer.answerer import Answerer
+from search.index.build import build_index
+from search.index.store import load_index
+from search.retrieve.searcher import Searcher
 from tests.fakes import FakeEmbedder
 
 DOC = """# Home visits audit

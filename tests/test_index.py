@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
-from search.index import (
-    build_index,
-    corpus_hash,
-    ensure_index,
-    index_is_current,
-    load_index,
-    read_corpus,
-)
+from search.index.build import build_index, ensure_index, index_is_current
+from search.index.store import load_index
+from search.ingest.corpus import corpus_hash, read_corpus
 from tests.fakes import FakeEmbedder
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from search.errors import CorpusError
-from search.ingest import read_corpus, read_file
+from search.ingest.corpus import read_corpus, read_file
 from tests.samples import (
     JSONL_ROWS,
     write_docx,

@@ -6,8 +6,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from search.query import STOPWORDS
-from search.retrieve import Lexical
+from search.retrieve.lexical import Lexical
+from search.retrieve.query import STOPWORDS
 
 TEXTS = [
     "Domestic abuse: 164 (59%) of the 278 reviews.",

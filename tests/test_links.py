@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.chunk import Passage
-from search.links import anchor_text, encode_fragment, passage_link
+from search.api.links import anchor_text, encode_fragment, passage_link
+from search.model import Passage
 
 
 def _p(

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
-import search.embed
+import search.embed.st
 from search.api import create_app
 from search.cli import cli
 from search.config import Settings
@@ -114,7 +114,7 @@ def test_documents_added_under_load_are_served_with_zero_failures(
     for w in workers:
         w.start()
     # `python -m search add/remove`, in this process, with its own (fake) model.
-    monkeypatch.setattr(search.embed, "load_embedder", lambda *_a, **_k: FakeEmbedder())
+    monkeypatch.setattr(search.embed.st, "load_embedder", lambda *_a, **_k: FakeEmbedder())
     where = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
     runner = CliRunner()
     waits = []

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from search.api import create_app
 from search.config import Settings
-from search.embed import SentenceTransformerEmbedder
+from search.embed.st import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.model
 
@@ -75,9 +75,10 @@ def test_real_model_finds_added_documents(
 ) -> None:
     import shutil
 
-    from search.corpus import add_files
-    from search.index import build_index, load_index
-    from search.retrieve import Searcher
+    from search.index.build import build_index
+    from search.index.store import load_index
+    from search.index.update import add_files
+    from search.retrieve.searcher import Searcher
     from tests.samples import write_docx, write_html, write_pdf
 
     corpus = tmp_path / "corpus"

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.embed import SentenceTransformerEmbedder
+from search.embed.onnx import OnnxEmbedder
+from search.embed.st import SentenceTransformerEmbedder
 from search.evaluate import evaluate_gold, load_gold
-from search.index import Manifest, build_index, load_index
-from search.onnx_embed import OnnxEmbedder
-from search.retrieve import Searcher
+from search.index.build import build_index
+from search.index.store import Manifest, load_index
+from search.retrieve.searcher import Searcher
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent

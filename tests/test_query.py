@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search.query import Glossary, intent, load_glossary
+from search.retrieve.query import Glossary, intent, load_glossary
 
 
 def test_glossary_expands_acronyms_once() -> None:

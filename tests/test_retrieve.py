@@ -4,10 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from search.chunk import Passage, chunk_document
+from search.chunk.passages import chunk_document
 from search.errors import InvalidQuery
-from search.index import build_index, load_index
-from search.retrieve import Lexical, Searcher, extreme_first, fuse, is_answerable
+from search.index.build import build_index
+from search.index.store import load_index
+from search.model import Passage
+from search.retrieve.fusion import fuse
+from search.retrieve.lexical import Lexical
+from search.retrieve.searcher import Searcher, extreme_first, is_answerable
 from tests.fakes import FakeEmbedder
 
 

@@ -6,13 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.answer import Answerer
-from search.chunk import chunk_document
-from search.embed import vector_key
+from search.answer.answerer import Answerer
+from search.chunk.passages import chunk_document
+from search.chunk.text import answer_units
+from search.embed.base import vector_key
 from search.errors import IndexCorrupt
-from search.index import build_index, load_index, write_index
-from search.retrieve import Searcher
-from search.sentences import answer_units, unit_texts
+from search.index.build import build_index
+from search.index.sentences import unit_texts
+from search.index.store import load_index, write_index
+from search.retrieve.searcher import Searcher
 from tests.fakes import FakeEmbedder
 
 

@@ -10,18 +10,20 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import search.embed
-from search import vectors
+import search.embed.st
 from search.api import create_app
 from search.config import Settings
-from search.index import build_index, load_index, read_manifest
-from search.onnx_embed import CachedEmbedder, QueryModel
-from search.serving import open_for_queries, prepare_index
+from search.embed.onnx import CachedEmbedder
+from search.index import vectors
+from search.index.build import build_index
+from search.index.open import open_for_queries, prepare_index
+from search.index.store import load_index, read_manifest
+from search.model import QueryModel
 from tests.fakes import FakeEmbedder
 
 
 class Loads:
-    """Stands in for search.embed.load_embedder and counts the models it 'loads'."""
+    """Stands in for search.embed.st.load_embedder and counts the models it 'loads'."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -34,7 +36,7 @@ class Loads:
 @pytest.fixture
 def loads(monkeypatch: pytest.MonkeyPatch) -> Loads:
     counter = Loads()
-    monkeypatch.setattr(search.embed, "load_embedder", counter)
+    monkeypatch.setattr(search.embed.st, "load_embedder", counter)
     return counter
 
 

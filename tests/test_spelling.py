@@ -6,9 +6,11 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from search.index import build_index, load_index
-from search.retrieve import Searcher
-from search.spelling import MAX_LOOKUPS, Speller, edits_allowed
+from search import tuning
+from search.index.build import build_index
+from search.index.store import load_index
+from search.retrieve.searcher import Searcher
+from search.retrieve.spelling import Speller, edits_allowed
 from tests.fakes import FakeEmbedder
 
 CORPUS = [
@@ -43,10 +45,10 @@ def test_a_long_question_of_unknown_words_is_looked_up_only_so_far() -> None:
     speller = Speller(CORPUS)
     noise = " ".join(f"zzqx{i}vv" for i in range(50))  # no letters-only words: not looked up
     assert speller.correct(noise) == noise
-    typos = ["prevalance"] * (MAX_LOOKUPS + 3)
+    typos = ["prevalance"] * (tuning.SPELL_MAX_LOOKUPS + 3)
     fixed = speller.correct(" ".join(typos)).split()
-    assert fixed[:MAX_LOOKUPS] == ["prevalence"] * MAX_LOOKUPS
-    assert fixed[MAX_LOOKUPS:] == ["prevalance"] * 3
+    assert fixed[: tuning.SPELL_MAX_LOOKUPS] == ["prevalence"] * tuning.SPELL_MAX_LOOKUPS
+    assert fixed[tuning.SPELL_MAX_LOOKUPS :] == ["prevalance"] * 3
 
 
 def test_long_words_allow_two_edits_and_ties_go_to_the_commoner_word() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from search import tables
-from search.chunk import Passage, chunk_document
-from search.tables import TableKey
+from search.chunk import tables
+from search.chunk.passages import chunk_document
+from search.chunk.tables import TableKey
+from search.model import Passage
 
 DOC = """# Report
 

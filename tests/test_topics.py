@@ -5,11 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import retrieve
-from search.chunk import chunk_document
-from search.index import build_index, load_index
-from search.retrieve import Lexical, Searcher, lexical_text
-from search.topics import Sections, blend
+from search import tuning
+from search.chunk.passages import chunk_document
+from search.index.build import build_index
+from search.index.store import load_index
+from search.retrieve.lexical import Lexical, lexical_text
+from search.retrieve.searcher import Searcher
+from search.retrieve.topics import Sections, blend
 from tests.fakes import FakeEmbedder
 
 DOC = """Annual Review
@@ -93,7 +95,7 @@ def test_named_section_passage_that_answers_beats_its_introduction(
     only = searcher.search(question, k=5, mode=mode, section="Poverty").hits
     assert [h.passage.section for h in only] == ["Poverty"]
     # Without the section bonus the introduction, which says "neglect" twice, wins.
-    monkeypatch.setattr(retrieve, "SECTION_BONUS", 0.0)
+    monkeypatch.setattr(tuning, "SECTION_BONUS", 0.0)
     monkeypatch.setattr(searcher.headings, "named", lambda q: None)
     assert searcher.search(question, k=3, mode="dense").hits[0].passage.text != top
 

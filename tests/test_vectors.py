@@ -8,8 +8,8 @@ import faiss
 import numpy as np
 import pytest
 
-from search import vectors
-from search.embed import normalise
+from search.embed.base import normalise
+from search.index import vectors
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Query, Request
 from search.api.reload import IndexReloader
 from search.api.schemas import ChangeResponse, ErrorResponse, ReloadResponse
 from search.config import Settings
-from search.corpus import Change, add_files, remove_document
 from search.errors import CorpusError, PayloadTooLarge
-from search.ingest import FORMATS, META_SUFFIX
-from search.retrieve import Searcher
+from search.index.update import Change, add_files, remove_document
+from search.ingest.corpus import FORMATS, META_SUFFIX
+from search.retrieve.searcher import Searcher
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 CHANGE_ERRORS: dict[int | str, dict[str, object]] = {

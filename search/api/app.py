@@ -23,11 +23,11 @@ from search.api.security import error_response, install_security
 from search.api.widget import install_cors
 from search.api.widget import router as widget_router
 from search.config import Settings
-from search.embed import Embedder
+from search.embed.base import Embedder
 from search.errors import SearchError
-from search.index import LoadedIndex
-from search.retrieve import Searcher
-from search.serving import open_for_queries
+from search.index.open import open_for_queries
+from search.index.store import LoadedIndex
+from search.retrieve.searcher import Searcher
 
 log = logging.getLogger("search.api")
 

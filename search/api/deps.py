@@ -7,7 +7,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from search.errors import IndexNotFound
-from search.retrieve import Searcher
+from search.retrieve.searcher import Searcher
 
 
 async def get_searcher(request: Request) -> Searcher:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from search.embed import Embedder
+from search.embed.base import Embedder
 from search.errors import SearchError
-from search.index import MANIFEST, LoadedIndex, load_index, read_manifest
-from search.retrieve import Searcher
+from search.index.store import MANIFEST, LoadedIndex, load_index, read_manifest
+from search.retrieve.searcher import Searcher
 
 log = logging.getLogger("search.api")
 

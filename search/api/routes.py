@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from search import __version__
-from search.answer import Answerer
+from search.answer.answerer import Answerer
 from search.api.deps import SearcherDep, get_searcher
 from search.api.observability import record_query
 from search.api.schemas import (
@@ -31,7 +31,7 @@ from search.api.schemas import (
     SearchResult,
     corrected,
 )
-from search.retrieve import Searcher
+from search.retrieve.searcher import Searcher
 
 router = APIRouter()
 ERRORS: dict[int | str, dict[str, object]] = {

@@ -7,12 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from search.answer import Answer, Citation
+from search.answer.answerer import Answer, Citation
+from search.api.links import passage_link
 from search.api.sanitize import HAS_TEXT, clean_text
-from search.chunk import Passage
-from search.ingest import Document
-from search.links import passage_link
-from search.retrieve import Hit
+from search.model import Document, Hit, Passage
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 50

@@ -1,0 +1,1 @@
+"""Direct answers quoted from the passages, with citations."""

@@ -1,0 +1,279 @@
+"""A direct answer: the one sentence (or table figure) of the corpus that answers the question,
+quoted verbatim with where it stands, chosen by scoring the sentences of the top passages.
+
+There is no generative model: nothing is paraphrased, so every answer can be checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from search import tuning
+from search.answer import figures
+from search.chunk import tables
+from search.chunk.text import answer_units, statistic_parts
+from search.model import Hit, Passage
+from search.retrieve.query import Intent, intent
+from search.retrieve.searcher import Searcher
+
+_ADVICE_ASKED = re.compile(
+    r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
+    r"\bshould\b|\bwhy\b.*\bmatters?\b|"
+    r"\b(advice|recommend\w*|lessons?|learning|improve|prevent|help)\b",
+    re.IGNORECASE,
+)
+# "Should parents just check the phone?" asks whether a claim holds, not what to do: the
+# sentence that weighs the claim answers it, not the one saying what is needed.
+_YES_NO = re.compile(
+    r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
+)
+_ADVICE_GIVEN = re.compile(
+    r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure|"
+    r"can be used|can prevent|well placed)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    passage: Passage
+    highlight: tuple[int, int] | None  # the answer's span inside passage.text
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answerable: bool
+    answer: str | None
+    confidence: float
+    citations: tuple[Citation, ...]
+    message: str
+    searched: str = ""  # the question as searched: misspelt words put right
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit_rank: int
+    text: str
+    start: int  # offsets inside the passage's text
+    end: int
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    span = float(values.max() - values.min()) if len(values) else 0.0
+    return (values - values.min()) / span if span > 1e-9 else np.ones_like(values)
+
+
+class Answerer:
+    """Picks and cites the answer, reusing the searcher's model, BM25 vocabulary and filters."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+
+    def answer(
+        self,
+        question: str,
+        section: str | None = None,
+        kind: str | None = None,
+        mode: str = "hybrid",
+        k: int | None = None,
+        document: str | None = None,
+    ) -> Answer:
+        asked = question
+        k = tuning.CANDIDATE_PASSAGES if k is None else k
+        ranking = self.searcher.search(question, max(k, 1), section, kind, mode, document)
+        # The question as searched (misspelt words put right), for the figure rules too.
+        question = ranking.searched or question
+        hits = list(ranking.hits)
+        if not ranking.answerable or not hits:
+            topics = list(dict.fromkeys(h.passage.section for h in hits))[:3]
+            message = "The documents do not cover this"
+            message += f"; closest topics: {', '.join(topics)}." if topics else "."
+            cites = tuple(Citation(h.passage, None) for h in _dedupe(hits))
+            return Answer(asked, False, None, 0.0, cites, message, question)
+
+        if figures.asks_whole(question):
+            # "At least one of ...": the figure is the table's lead-in, which may not have
+            # been found beside the cells that repeat it.
+            for hit in hits[:3]:
+                lead = figures.lead_in_of(self.searcher, hit.passage)
+                if lead is not None and all(h.passage != lead for h in hits):
+                    hits.append(Hit(lead, hit.score))
+        units = [
+            _Candidate(rank, text, start, end)
+            for rank, hit in enumerate(hits)
+            for text, start, end in answer_units(hit.passage)
+        ]
+        scores = self._score(question, hits, units)
+        best = _within_passage(question, units, scores, int(np.argmax(scores)))
+        extreme = figures.superlative(question)
+        cell = None
+        if extreme is not None:
+            expanded = self.searcher.glossary.expand(question)
+            cell = figures.extreme_cell(self.searcher, expanded, extreme, [h.passage for h in hits])
+        if cell is not None:
+            # "Which was most common": the table's largest cell is the answer, whatever its
+            # own similarity; it leads the citations.
+            passage, text = cell
+            rank = next((i for i, h in enumerate(hits) if h.passage == passage), None)
+            if rank is None:
+                rank = len(hits)
+                hits.append(Hit(passage, hits[0].score))
+            units.append(_Candidate(rank, text, 0, len(text)))
+            scores = np.append(scores, float(scores.max()) + 1e-6)
+            best = len(units) - 1
+        chosen = units[best]
+        # Each passage's best unit decides whether it is cited as support, best first.
+        per_passage: dict[int, tuple[float, _Candidate]] = {}
+        for unit, score in zip(units, scores, strict=True):
+            if unit.hit_rank not in per_passage or score > per_passage[unit.hit_rank][0]:
+                per_passage[unit.hit_rank] = (float(score), unit)
+        top_score = float(scores[best])
+        ordered = sorted(per_passage.values(), key=lambda x: -x[0])
+        cited: list[Citation] = []
+        seen_text: set[str] = set()
+        for score, unit in ordered:
+            passage = hits[unit.hit_rank].passage
+            if passage.text in seen_text:
+                continue
+            if unit is chosen or (
+                score >= top_score - tuning.SUPPORT_MARGIN and len(cited) < tuning.MAX_CITATIONS
+            ):
+                seen_text.add(passage.text)
+                cited.append(Citation(passage, (unit.start, unit.end)))
+        confidence = _confidence(ranking.dense_top, top_score)
+        source = hits[chosen.hit_rank].passage
+        where = "" if source.section == source.title else f", section {source.section!r}"
+        message = f"From {source.title!r}{where}."
+        return Answer(asked, True, chosen.text, confidence, tuple(cited), message, question)
+
+    def _score(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
+        wants: Intent = intent(question)
+        expanded = self.searcher.glossary.expand(question)
+        dense = self._dense(expanded, [u.text for u in units])
+        lexical = self.searcher.lexical
+        terms = lexical.terms(expanded)
+        word_share = np.array([lexical.share_held(terms, u.text) for u in units])
+        passage = _minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
+        score = tuning.W_DENSE * dense + tuning.W_LEXICAL * word_share + tuning.W_PASSAGE * passage
+        if wants.figure:
+            score += tuning.FIGURE_BONUS * np.array(
+                [figures.figure_weight(question, u.text) for u in units]
+            )
+        score += self._lead_in(question, hits, units)
+        if figures.asks_when(question):
+            score += tuning.DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
+        if _asks_advice(question):
+            score += tuning.ADVICE_BONUS * np.array(
+                [bool(_ADVICE_GIVEN.search(u.text)) for u in units]
+            )
+        return np.asarray(score, dtype=np.float64)
+
+    def _dense(self, question: str, texts: list[str]) -> np.ndarray:
+        """Cosine of each text to the question, from the vectors stored at build time.
+
+        Sentences the index has no vector for (an index built before they were stored) are
+        embedded here, with the query model, in one call with the question.
+        """
+        store = self.searcher.index.sentences
+        if store is None:
+            stored, missing = np.zeros((len(texts), 0), dtype=np.float32), list(range(len(texts)))
+        else:
+            stored, missing = store.lookup(texts)
+        fresh = self.searcher.embedder.embed([question, *[texts[i] for i in missing]])
+        if store is None:
+            stored = np.zeros((len(texts), fresh.shape[1]), dtype=np.float32)
+        for row, i in enumerate(missing, 1):
+            stored[i] = fresh[row]
+        return np.asarray(stored @ fresh[0], dtype=np.float64)
+
+    def _lead_in(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
+        """A list's lead-in loses to the list's items, unless the whole list's figure is asked."""
+        lead = np.array([tables.is_lead_in(u.text) for u in units], dtype=np.float64)
+        contexts = [
+            parts[2] for h in hits if (parts := statistic_parts(h.passage.text)) is not None
+        ]
+        if figures.asks_whole(question):
+            # Asked for the whole list, its lead-in answers and the list's cells do not.
+            heads = [tables.lead_in_head(u.text) for u in units if tables.is_lead_in(u.text)]
+            context = [statistic_parts(hits[u.hit_rank].passage.text) for u in units]
+            cell = np.array(
+                [c is not None and any(h in c[2] for h in heads) for c in context],
+                dtype=np.float64,
+            )
+            # Of several lead-ins, the one whose table the found cells belong to.
+            share = np.array(
+                [
+                    sum(tables.lead_in_head(u.text) in c for c in contexts) / len(contexts)
+                    if contexts
+                    else 1.0
+                    for u in units
+                ],
+                dtype=np.float64,
+            )
+            return tuning.WHOLE_BONUS * (lead * share - cell)
+        shown = np.array(
+            [any(tables.lead_in_head(u.text) in c for c in contexts) for u in units],
+            dtype=np.float64,
+        )
+        # A lead-in whose own figure is what is asked ("how many were analysed in detail")
+        # is an answer, as long as the list it introduces is not there to answer instead.
+        own_figure = np.array(
+            [intent(question).figure and figures.fits_figure(question, u.text) for u in units],
+            dtype=np.float64,
+        )
+        penalty = (
+            tuning.LEAD_IN_PENALTY * (1 - own_figure * (1 - shown)) + tuning.LEAD_IN_SHOWN * shown
+        )
+        return -penalty * lead
+
+
+def _asks_advice(question: str) -> bool:
+    return bool(_ADVICE_ASKED.search(question)) and not _YES_NO.search(question)
+
+
+def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
+    """The answer's passage is the best unit's; inside it, the sentence of the kind asked for.
+
+    A learning often states the problem, then what is needed: asked what to do, the second
+    is the answer even when the first shares more words with the question. Likewise a
+    sentence with a figure, asked for one.
+    """
+    if _asks_advice(question):
+        fits = _ADVICE_GIVEN
+    elif intent(question).figure:
+        return _best_of(units, scores, best, lambda t: figures.fits_figure(question, t))
+    else:
+        return best
+    return _best_of(units, scores, best, lambda t: bool(fits.search(t)))
+
+
+def _best_of(
+    units: list[_Candidate], scores: np.ndarray, best: int, fits: Callable[[str], bool]
+) -> int:
+    same = [i for i, u in enumerate(units) if u.hit_rank == units[best].hit_rank]
+    matching = [i for i in same if fits(units[i].text)]
+    return max(matching, key=lambda i: scores[i]) if matching else best
+
+
+def _confidence(dense_top: float, sentence_score: float) -> float:
+    """0..1, rising with how close the best passage and the best sentence are to the question.
+
+    A cosine of 0.25 (the floor for answerable) maps to about 0.2 and 0.7 to about 0.95.
+    """
+    raw = 0.5 * dense_top + 0.5 * sentence_score
+    return round(float(1.0 / (1.0 + np.exp(-8.0 * (raw - 0.35)))), 3)
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    out = []
+    for h in hits:
+        if h.passage.text not in seen:
+            seen.add(h.passage.text)
+            out.append(h)
+    return out

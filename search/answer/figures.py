@@ -1,0 +1,145 @@
+"""What kind of figure a question asks for, and the table cell that answers a superlative.
+
+Every rule reads the question's wording and the layout of the passages (a table's lead-in,
+its labels, its cells), never the wording of one document.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Sequence
+
+from search import tuning
+from search.chunk import tables
+from search.chunk.tables import Table, TableKey
+from search.model import Passage
+from search.retrieve.query import intent
+from search.retrieve.searcher import Searcher
+
+PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
+COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
+_SHARE_ASKED = re.compile(
+    r"\b(percent\w*|per ?cent|proportion|share|fraction|rate|how (common|often|frequent\w*|"
+    r"prevalent|likely|widespread)|prevalence)\b|%",
+    re.IGNORECASE,
+)
+_COUNT_ASKED = re.compile(r"\b(how many|number of|count of|how much)\b", re.IGNORECASE)
+# "at least one of", "any of", "overall": the question asks for the figure of a whole list,
+# which is what the sentence introducing the list states.
+_WHOLE_ASKED = re.compile(
+    r"\b(at least one|one or more|any (of|kind)|overall|in total|altogether|combined)\b",
+    re.IGNORECASE,
+)
+_WHEN_ASKED = re.compile(
+    r"\b(when|what (year|date|month)|which year|time ?(period|frame|span)|period|dates?|"
+    r"how (long|recent))\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|May|June|July|August|"
+    r"September|October|November|December)\b"
+)
+
+
+_AT_LEAST = re.compile(r"\bat (least|most)\b", re.IGNORECASE)
+
+
+def superlative(question: str) -> str | None:
+    """ "max", "min" or None; "at least one" is a quantity, not a superlative."""
+    return intent(_AT_LEAST.sub(" ", question)).extreme
+
+
+def asks_share(question: str) -> bool:
+    return bool(_SHARE_ASKED.search(question))
+
+
+def asks_count(question: str) -> bool:
+    """A count, not a share: 'how many cases were analysed' wants '32 cases'."""
+    return bool(_COUNT_ASKED.search(question)) and not asks_share(question)
+
+
+def asks_whole(question: str) -> bool:
+    return bool(_WHOLE_ASKED.search(question))
+
+
+def asks_when(question: str) -> bool:
+    return bool(_WHEN_ASKED.search(question))
+
+
+def has_date(text: str) -> bool:
+    return bool(_DATE.search(text))
+
+
+def figure_weight(question: str, text: str) -> float:
+    """How well a sentence's numbers fit what the question asks for, 0..1.
+
+    A share answers "how common" best, a bare count (a year, a sample size) less; asked
+    "how many", any number fits.
+    """
+    if PERCENT.search(text):
+        return 1.0
+    if COUNT.search(text):
+        return 1.0 if asks_count(question) else 0.4
+    return 0.0
+
+
+def fits_figure(question: str, text: str) -> bool:
+    """Inside the answer's passage: the sentence with the kind of figure asked for."""
+    return bool(COUNT.search(text) if asks_count(question) else PERCENT.search(text))
+
+
+_TABLES: weakref.WeakKeyDictionary[Searcher, dict[TableKey, Table]] = weakref.WeakKeyDictionary()
+
+
+def index_tables(searcher: Searcher) -> dict[TableKey, Table]:
+    """The index's tables, read once per searcher."""
+    found = _TABLES.get(searcher)
+    if found is None:
+        found = tables.group(enumerate(searcher.passages))
+        _TABLES[searcher] = found
+    return found
+
+
+_LEAD_INS: weakref.WeakKeyDictionary[Searcher, dict[TableKey, Passage]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:
+    """The paragraph that introduces a statistic's table ('81% ... the characteristics
+    below:'), when the index holds it as a passage of its own."""
+    found = _LEAD_INS.get(searcher)
+    if found is None:
+        found = tables.lead_ins(index_tables(searcher), searcher.passages)
+        _LEAD_INS[searcher] = found
+    key = tables.key_of(cell)
+    return found.get(key) if key is not None else None
+
+
+def extreme_cell(
+    searcher: Searcher, question: str, extreme: str, near: Sequence[Passage]
+) -> tuple[Passage, str] | None:
+    """The largest (or smallest) cell of the table the question is about, if one is.
+
+    Candidates are the tables with a cell or their lead-in among the passages found; the
+    one whose lead-in (and, less, labels) holds most of the question's words is chosen.
+    """
+    all_tables = index_tables(searcher)
+    pointed = {key for p in near for key in tables.tables_of(p, all_tables)}
+    candidates = [t for key, t in all_tables.items() if key in pointed]
+    if not candidates:
+        return None
+    lexical = searcher.lexical
+    terms = lexical.terms(question)
+
+    def fit(table: Table) -> float:
+        labels = " ".join(cell.label for cell in table.cells)
+        held = lexical.share_held(terms, table.key.lead_in)
+        return held + 0.5 * lexical.share_held(terms, labels)
+
+    score, _, table = max((fit(t), i, t) for i, t in enumerate(candidates))
+    if score <= tuning.TABLE_MATCH_MIN:
+        return None
+    pick = tables.extreme(table.cells, extreme)
+    return (pick.passage, pick.text) if pick is not None else None

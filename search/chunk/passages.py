@@ -1,0 +1,90 @@
+"""Cut a document's blocks into passages: summary paragraphs, bullets by list kind, one
+statistic sentence per table cell.
+
+Pure functions only: text in, frozen dataclasses out. The rules follow the layout of the
+text (headings, paragraphs, bullet lists, tables), never the wording of one document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+from search.chunk.blocks import document_title, join_introduced, text_blocks
+from search.chunk.text import last_sentence, pieces, table_statistics
+from search.model import Block, Passage
+
+_THEME = re.compile(r"\bthemes?\b", re.IGNORECASE)
+_LEARNING = re.compile(
+    r"\b(learnings?|lessons?|implications? for|recommendations?|key messages)\b", re.IGNORECASE
+)
+
+
+def list_kind(lead_in: str | None) -> str:
+    """What a bullet list holds, judged by the sentence that introduces it."""
+    if not lead_in:
+        return "finding"
+    last = last_sentence(lead_in)
+    themes = [m.start() for m in _THEME.finditer(last)]
+    learnings = [m.start() for m in _LEARNING.finditer(last)]
+    if themes or learnings:
+        # "themes and learnings": the later word is what the list goes on to give.
+        return "theme" if max(themes, default=-1) > max(learnings, default=-1) else "learning"
+    return "finding"
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "document"
+
+
+def _passage_id(document: str, kind: str, section: str, text: str, seen: dict[str, int]) -> str:
+    digest = hashlib.sha1(f"{kind}\x1f{section}\x1f{text}".encode()).hexdigest()[:12]
+    base = f"{document}:{digest}"
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+def chunk_document(source: str, document: str, fallback_title: str | None = None) -> list[Passage]:
+    """Cut one plain-text or Markdown document into passages."""
+    blocks = text_blocks(source)
+    return chunk_blocks(blocks, document, document_title(blocks, fallback_title or document))
+
+
+def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Passage]:
+    """Passages of parsed blocks: summary paragraphs, bullets by list kind, statistics.
+
+    Every format ends here: Markdown and text through parse_blocks, HTML and Word files
+    through blocks their readers build from the markup.
+    """
+    section = title
+    lead_in: str | None = None  # the paragraph that introduces the next list or table
+    list_kind_now = "finding"
+    previous = ""
+    seen: dict[str, int] = {}
+    passages: list[Passage] = []
+
+    def add(kind: str, text: str, start: int, end: int) -> None:
+        pid = _passage_id(document, kind, section, text, seen)
+        passages.append(Passage(pid, document, title, section, kind, text, start, end))
+
+    for block in join_introduced(blocks):
+        if block.type == "heading":
+            section = block.text
+            lead_in = None
+        elif block.type == "paragraph":
+            for text, start, end in pieces(block.text, block.start):
+                add("summary", text, start, end)
+            lead_in = block.text
+        elif block.type == "bullet":
+            if previous != "bullet":
+                list_kind_now = list_kind(lead_in)
+            for text, start, end in pieces(block.text, block.start):
+                add(list_kind_now, text, start, end)
+        elif block.type == "table":
+            context = (lead_in or section).strip().rstrip(":").rstrip() + "."
+            for text, start, end in table_statistics(block.rows, context):
+                add("statistic", text, start, end)
+        previous = block.type
+    return passages

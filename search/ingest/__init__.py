@@ -1,0 +1,1 @@
+"""Reading source files of every format into documents and their passages."""

@@ -1,0 +1,91 @@
+"""What every format reader shares: the result a reader returns, a writer of blocks for
+marked-up formats, and the small text helpers readers use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from search.errors import CorpusError
+from search.model import Block
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a format reader found: the text, and blocks pointing into it when the markup
+    already tells the structure (None: the chunker parses the text)."""
+
+    text: str
+    blocks: tuple[Block, ...] | None = None
+    title: str | None = None  # a title the file declares (HTML <title>, PDF/Word metadata)
+    url: str | None = None  # a URL the file declares (HTML canonical link)
+    page_starts: tuple[int, ...] = ()  # for PDFs: the offset in text where each page begins
+
+
+class BlockWriter:
+    """Builds blocks and the text they point into, for readers of marked-up formats."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._pos = 0
+        self.blocks: list[Block] = []
+
+    def _write(self, text: str, end_with: str = "\n\n") -> tuple[int, int]:
+        start = self._pos
+        self._parts.append(text + end_with)
+        self._pos += len(text) + len(end_with)
+        return start, start + len(text)
+
+    def heading(self, text: str, level: int) -> None:
+        text = clean(text)
+        if text:
+            self.blocks.append(Block("heading", text, *self._write(text), level=max(level, 1)))
+
+    def paragraph(self, text: str, kind: str = "paragraph") -> None:
+        text = clean(text)
+        if text:
+            self.blocks.append(Block(kind, text, *self._write(text)))
+
+    def bullet(self, text: str) -> None:
+        self.paragraph(text, "bullet")
+
+    def table(self, rows: Sequence[Sequence[str]]) -> None:
+        """Rows of cell texts; empty cells stay so that columns line up with the header."""
+        out: list[tuple[tuple[str, int, int], ...]] = []
+        start = self._pos
+        for row in rows:
+            cells = [clean(c).replace("|", "/") for c in row]
+            if not any(cells):
+                continue
+            cursor = self._pos
+            spans = []
+            for i, cell in enumerate(cells):
+                spans.append((cell, cursor, cursor + len(cell)))
+                cursor += len(cell) + (3 if i < len(cells) - 1 else 0)
+            self._write(" | ".join(cells), "\n")
+            out.append(tuple(spans))
+        if out:
+            self.blocks.append(Block("table", "", start, self._pos - 1, rows=tuple(out)))
+            self._write("", "\n")
+
+    def extracted(self, title: str | None = None, url: str | None = None) -> Extracted:
+        return Extracted("".join(self._parts), tuple(self.blocks), clean(title or "") or None, url)
+
+
+def clean(text: str) -> str:
+    """Runs of white space (line breaks, non-breaking spaces) as one space, trimmed."""
+    return " ".join(text.split())
+
+
+def one_line(exc: BaseException) -> str:
+    return clean(str(exc)) or type(exc).__name__
+
+
+def check_url(url: object, where: str) -> str | None:
+    """An absolute http(s) URL or a site path; anything else (javascript:...) is refused."""
+    if url is None or url == "":
+        return None
+    if not isinstance(url, str) or not re.match(r"^(https?://[^\s]+|/[^\s]*)$", url.strip()):
+        raise CorpusError(f"{where}: url must start with http://, https:// or / (got {url!r})")
+    return url.strip()

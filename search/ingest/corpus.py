@@ -1,0 +1,248 @@
+"""Read source files of every supported format into documents and their passages.
+
+Each reader turns its format into the chunker's blocks (HTML, Word: the markup says what is
+a heading, a list item or a table) or into text the chunker parses (Markdown, plain text,
+PDF, JSONL), so all formats share one chunking path, search.chunk.passages.chunk_blocks. A file that
+cannot be used raises CorpusError with the file's name and the reason, on one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from search.chunk.blocks import document_title, text_blocks
+from search.chunk.passages import chunk_blocks, slugify
+from search.errors import CorpusError
+from search.ingest.base import Extracted, check_url, clean, one_line
+from search.model import ParsedDocument
+
+FORMATS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".jsonl": "jsonl",
+}
+FORMAT_NAMES = {
+    "md": "Markdown",
+    "txt": "text",
+    "html": "HTML",
+    "pdf": "PDF",
+    "docx": "Word .docx",
+    "jsonl": "JSON Lines",
+}
+# A sidecar beside a corpus file gives what the file itself cannot say, e.g. the URL a PDF
+# is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}.
+META_SUFFIX = ".meta.json"
+_JSONL_ID = re.compile(r"^\w[\w.-]{0,199}$")
+
+
+def _reader(fmt: str) -> Callable[[bytes, Path], Extracted]:
+    # Imported on first use: the HTML, PDF and Word libraries are not needed to serve queries.
+    if fmt == "html":
+        from search.ingest.html import read_html
+
+        return read_html
+    if fmt == "pdf":
+        from search.ingest.pdf import read_pdf
+
+        return read_pdf
+    if fmt == "docx":
+        from search.ingest.docx import read_docx
+
+        return read_docx
+    return read_text
+
+
+def read_text(data: bytes, path: Path) -> Extracted:
+    try:
+        return Extracted(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def is_corpus_file(path: Path) -> bool:
+    return (
+        path.is_file()
+        and path.suffix.lower() in FORMATS
+        and not path.name.startswith(".")
+        and not path.name.endswith(META_SUFFIX)
+    )
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist")
+    return sorted(p for p in corpus_dir.rglob("*") if is_corpus_file(p))
+
+
+def sidecar_of(path: Path) -> Path:
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def _read_sidecar(path: Path) -> tuple[bytes, dict[str, Any]]:
+    meta_path = sidecar_of(path)
+    if not meta_path.is_file():
+        return b"", {}
+    raw = meta_path.read_bytes()
+    try:
+        meta = json.loads(raw)
+    except ValueError as exc:
+        raise CorpusError(f"{meta_path}: not valid JSON ({one_line(exc)})") from exc
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{meta_path}: must hold a JSON object")
+    return raw, meta
+
+
+def file_sha256(path: Path) -> str:
+    """Hash of the file and its sidecar: when it is unchanged, so are its passages."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(_read_sidecar(path)[0])
+    return digest.hexdigest()
+
+
+def corpus_hash(corpus_dir: Path) -> str:
+    """sha256 over each corpus file's relative path and bytes (and its sidecar's)."""
+    digest = hashlib.sha256()
+    for path in corpus_files(corpus_dir):
+        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
+        digest.update(bytes.fromhex(file_sha256(path)))
+    return digest.hexdigest()
+
+
+def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument]:
+    """The documents of one file (one, or one per line of a .jsonl file)."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(set(FORMATS)))
+        raise CorpusError(f"{path}: unsupported format {path.suffix or '(none)'!r}; use {known}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if not data.strip():
+        raise CorpusError(f"{path}: the file is empty")
+    meta_raw, meta = _read_sidecar(path)
+    sha = hashlib.sha256(data + meta_raw).hexdigest()
+    source = path.relative_to(corpus_dir).as_posix() if corpus_dir else path.name
+    if fmt == "jsonl":
+        return list(_jsonl_documents(data, path, source, sha))
+    reader = _reader(fmt)
+    try:
+        found = reader(data, path)
+    except CorpusError:
+        raise
+    except Exception as exc:  # parsers of binary formats raise many kinds of error on bad input
+        raise CorpusError(
+            f"{path}: not a readable {FORMAT_NAMES[fmt]} file ({type(exc).__name__}: "
+            f"{one_line(exc)})"
+        ) from exc
+    url = check_url(meta.pop("url", None), f"{path}{META_SUFFIX}") or found.url
+    title = meta.pop("title", None)
+    if title is not None and not isinstance(title, str):
+        raise CorpusError(f"{path}{META_SUFFIX}: 'title' must be a string")
+    doc = make_document(
+        found, slugify(path.stem), fmt, source, sha, found.title or path.stem, url, title
+    )
+    if not doc.passages:
+        raise CorpusError(f"{path}: no text found to index")
+    return [replace(doc, metadata=meta)]
+
+
+def make_document(
+    found: Extracted,
+    doc_id: str,
+    fmt: str,
+    source: str,
+    sha: str,
+    fallback_title: str,
+    url: str | None,
+    title: str | None = None,
+) -> ParsedDocument:
+    """Chunk what a reader found; passages learn the document's URL and their PDF page."""
+    blocks = found.blocks
+    if blocks is None:
+        blocks = tuple(text_blocks(found.text))
+    title = clean(title or "") or document_title(blocks, fallback_title)
+    passages = chunk_blocks(blocks, doc_id, title)
+    pages = found.page_starts
+    passages = [
+        replace(p, url=url, page=bisect_right(pages, p.start) if pages else None) for p in passages
+    ]
+    return ParsedDocument(doc_id, title, fmt, source, url, sha, tuple(passages), len(pages) or None)
+
+
+def _jsonl_documents(data: bytes, path: Path, source: str, sha: str) -> Iterator[ParsedDocument]:
+    """One document per line: {"id", "text", optional "title", "url", anything else kept}."""
+    try:
+        lines = data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    seen: set[str] = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise CorpusError(f"{where}: not valid JSON ({one_line(exc)})") from exc
+        if not isinstance(row, dict):
+            raise CorpusError(f"{where}: must be a JSON object")
+        doc_id, text = row.pop("id", None), row.pop("text", None)
+        if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+            doc_id = str(doc_id)
+        if not isinstance(doc_id, str) or not _JSONL_ID.match(doc_id):
+            raise CorpusError(f"{where}: 'id' must be letters, digits, '.', '_' or '-' (not first)")
+        if doc_id in seen:
+            raise CorpusError(f"{where}: id {doc_id!r} appears twice")
+        seen.add(doc_id)
+        if not isinstance(text, str) or not text.strip():
+            raise CorpusError(f"{where}: 'text' must be a non-empty string")
+        title = row.pop("title", None)
+        if title is not None and not isinstance(title, str):
+            raise CorpusError(f"{where}: 'title' must be a string")
+        url = check_url(row.pop("url", None), where)
+        doc = make_document(Extracted(text), doc_id, "jsonl", source, sha, doc_id, url, title)
+        yield replace(doc, metadata=row)
+    if not seen:
+        raise CorpusError(f"{path}: the file holds no documents")
+
+
+def read_corpus(
+    corpus_dir: Path,
+    reuse: Callable[[str, str], list[ParsedDocument] | None] | None = None,
+) -> list[ParsedDocument]:
+    """Every document in the corpus folder; reuse(source, sha256) may return a file's
+    documents from the previous build so that unchanged files are not parsed again."""
+    docs: list[ParsedDocument] = []
+    for path in corpus_files(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        cached = reuse(source, file_sha256(path)) if reuse else None
+        docs.extend(cached if cached is not None else read_file(path, corpus_dir))
+    if not docs:
+        known = "/".join(sorted(set(FORMATS)))
+        raise CorpusError(f"corpus folder {str(corpus_dir)!r} holds no {known} documents")
+    check_unique(docs)
+    return docs
+
+
+def check_unique(docs: Sequence[ParsedDocument]) -> None:
+    owners: dict[str, str] = {}
+    for d in docs:
+        if d.id in owners and owners[d.id] != d.source:
+            raise CorpusError(
+                f"document id {d.id!r} is used by both {owners[d.id]} and {d.source}; "
+                "rename one of the files"
+            )
+        owners[d.id] = d.source

@@ -1,0 +1,120 @@
+"""The shared frozen types every stage speaks: passages and their documents, the structural
+blocks a reader finds, search hits, and the record of an index's query model.
+
+Nothing here does work; each stage (ingest, chunk, embed, index, retrieve, answer) imports
+these types instead of importing another stage for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# What a passage is, as the API filter and the widget name it.
+
+KINDS = ("summary", "theme", "learning", "finding", "statistic")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrievable unit of text with where it came from."""
+
+    id: str
+    document: str
+    title: str
+    section: str
+    kind: str
+    text: str
+    start: int
+    end: int
+    url: str | None = None  # where the document is published, when known
+    page: int | None = None  # 1-based page of a PDF the passage starts on
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural element of the source: heading, paragraph, bullet or table."""
+
+    type: str  # "heading" | "paragraph" | "bullet" | "table"
+    text: str
+    start: int
+    end: int
+    level: int = 0  # heading depth; 0 for headings found by shape rather than by '#'
+    rows: tuple[tuple[tuple[str, int, int], ...], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Document:
+    """The index's record of one document."""
+
+    id: str
+    title: str
+    format: str
+    source: str  # path inside the corpus folder
+    url: str | None
+    added: str  # when the document first entered the index (ISO 8601, UTC)
+    passages: int
+    sha256: str  # of the source file (and its sidecar): unchanged files are not parsed again
+    pages: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    id: str
+    title: str
+    format: str
+    source: str
+    url: str | None
+    sha256: str
+    passages: tuple[Passage, ...]
+    pages: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def record(self, added: str) -> Document:
+        return Document(
+            self.id,
+            self.title,
+            self.format,
+            self.source,
+            self.url,
+            added,
+            len(self.passages),
+            self.sha256,
+            self.pages,
+            self.metadata,
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Hits best first, whether the corpus answers the question, and the evidence for it."""
+
+    hits: tuple[Hit, ...]
+    answerable: bool
+    dense_top: float
+    lexical_match: float
+    searched: str = ""  # the question as searched: misspelt words put right
+
+
+@dataclass(frozen=True)
+class QueryModel:
+    """How the index's query-time model was made; recorded in the manifest."""
+
+    runtime: str  # "onnxruntime"
+    model_file: str  # relative to the index folder
+    tokenizer_file: str
+    max_length: int  # tokens, special tokens included (the model's max_seq_length)
+    pooling: str  # "mean" or "cls", inside the graph
+    quantisation: str  # "uint8-per-channel+blockwise-ffn", "uint8-per-channel" or "none"
+    cosine_min: float  # against the sentence-transformers vectors, over the probes
+    cosine_mean: float
+    probes: int
+    source: str  # sha256 of the model folder the export was made from
+    recipe: str  # the export recipe; another one means a fresh export

@@ -1,0 +1,1 @@
+"""Finding passages: the searcher, BM25, fusion and reading the question."""

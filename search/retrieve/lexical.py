@@ -1,0 +1,93 @@
+"""The lexical side of retrieval: BM25 (bm25s) with an English stemmer and stop words, and
+how much of a question's words (weighted by rarity) a passage holds."""
+
+from __future__ import annotations
+
+import re
+
+import bm25s
+import numpy as np
+import Stemmer
+from scipy import sparse
+
+from search.model import Passage
+from search.retrieve.query import STOPWORDS
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default token pattern
+
+
+class Lexical:
+    """BM25 with an English stemmer and stop words, over the passages' text and section."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+        tokens = bm25s.tokenize(
+            texts, stopwords=list(STOPWORDS), stemmer=self._stemmer, show_progress=False
+        )
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(tokens, show_progress=False)
+        self._vocab: dict[str, int] = dict(tokens.vocab)
+        self._size = len(texts)
+        # Which passage holds which term (0/1), for "does one passage hold the question's words".
+        rows = np.repeat(np.arange(len(tokens.ids)), [len(ids) for ids in tokens.ids])
+        cols = np.fromiter((t for ids in tokens.ids for t in ids), dtype=np.int64)
+        self._holds = sparse.csc_matrix(
+            (np.ones(len(cols), dtype=np.float32), (rows, cols)),
+            shape=(len(texts), max(len(self._vocab), 1)),
+        )
+        self._holds.data[:] = 1.0  # a term twice in one passage still counts once
+        df = np.asarray(self._holds.sum(axis=0)).ravel()
+        self._idf = np.log1p(len(texts) / (df + 0.5))
+        self._idf_unknown = float(np.log1p(len(texts) / 0.5))
+        # The rows holding each term, for best_match: slicing the sparse matrix per query
+        # costs more than the rest of the lexical side.
+        ptr, rows_of = self._holds.indptr, self._holds.indices
+        self._postings = [rows_of[ptr[t] : ptr[t + 1]] for t in range(self._holds.shape[1])]
+        self._stopwords = frozenset(STOPWORDS)
+
+    def terms(self, query: str) -> list[str]:
+        # bm25s.tokenize's steps for one text (lower-case, split, drop stop words, stem),
+        # without the progress bars it sets up on every call even when they are off.
+        words = [w for w in _TOKEN.findall(query.lower()) if w not in self._stopwords]
+        return list(dict.fromkeys(t for t in self._stemmer.stemWords(words) if t))
+
+    def best_match(self, terms: list[str]) -> float:
+        """The largest share of the question's words (weighted by rarity) held by one passage.
+
+        A word the corpus never uses weighs more than its rarest word: asking about it is
+        strong evidence that the question is about something else.
+        """
+        if not terms:
+            return 0.0
+        known = [self._vocab[t] for t in terms if t in self._vocab]
+        total = float(self._idf[known].sum()) + self._idf_unknown * (len(terms) - len(known))
+        if not known or total <= 0:
+            return 0.0
+        held = np.zeros(self._size, dtype=self._idf.dtype)
+        for term in known:
+            held[self._postings[term]] += self._idf[term]
+        return float(np.max(held)) / total
+
+    def share_held(self, terms: list[str], text: str) -> float:
+        """Share of the question's words (weighted by rarity) that a given text holds."""
+        if not terms:
+            return 0.0
+        held = set(self.terms(text))
+        weights = [self.weight(t) for t in terms]
+        return sum(w for t, w in zip(terms, weights, strict=True) if t in held) / sum(weights)
+
+    def weight(self, term: str) -> float:
+        """How rare a word is in the corpus (IDF); a word it never uses weighs most."""
+        row = self._vocab.get(term)
+        return float(self._idf[row]) if row is not None else self._idf_unknown
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        known = [t for t in terms if t in self._vocab]
+        if not known:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+
+def lexical_text(p: Passage) -> str:
+    """What BM25 indexes: the passage and its heading, so 'neglect' finds the Neglect bullets."""
+    return p.text if p.section == p.title else f"{p.section}. {p.text}"

@@ -1,0 +1,225 @@
+"""Find the passages that answer a question: dense (FAISS) and BM25 (bm25s), fused, filtered.
+
+Also judges whether the corpus answers the question at all, so the service can say
+"not covered" instead of returning its nearest junk with confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from search import tuning
+from search.chunk import tables
+from search.embed.base import Embedder
+from search.errors import InvalidQuery
+from search.index import vectors
+from search.index.store import LoadedIndex
+from search.model import KINDS, Hit, Passage, Ranking
+from search.retrieve.fusion import fuse
+from search.retrieve.lexical import Lexical, lexical_text
+from search.retrieve.query import Glossary, Intent, intent, load_glossary
+from search.retrieve.spelling import Speller
+from search.retrieve.topics import Sections, Topic, blend
+
+MODES = ("hybrid", "dense", "bm25")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?%|\(\d+(?:\.\d+)?%\)")
+
+
+class Searcher:
+    """Everything a query needs, loaded once: the index, its passages, BM25 and the embedder."""
+
+    def __init__(
+        self, index: LoadedIndex, embedder: Embedder, glossary: Path | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.passages = index.passages
+        chosen = load_glossary(glossary) if glossary else load_glossary()
+        self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in self.passages))
+        self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
+        self._section_key = {s.casefold(): s for s in self.sections}
+        self.documents = {d.id: d for d in index.documents}
+        texts = [lexical_text(p) for p in self.passages]
+        self.lexical = Lexical(texts)
+        # Tuples, not arrays: the re-rank reads them one row at a time.
+        self._kinds = tuple(p.kind for p in self.passages)
+        self._has_figure = tuple(bool(_NUMBER.search(p.text)) for p in self.passages)
+        self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
+        self.speller = Speller(texts)
+
+    def resolve_filters(
+        self, section: str | None, kind: str | None, document: str | None = None
+    ) -> tuple[str | None, str | None]:
+        """Canonical section and kind, or InvalidQuery naming the valid values (also for an
+        unknown document id)."""
+        if document is not None and document not in self.documents:
+            ids = list(self.documents)
+            more = f" ... ({len(ids)} in all; GET /documents lists them)" if len(ids) > 30 else ""
+            raise InvalidQuery(
+                f"unknown document {document!r}; valid documents: {', '.join(ids[:30])}{more}"
+            )
+        if kind is not None:
+            kind = kind.strip().lower()
+            if kind not in KINDS:
+                raise InvalidQuery(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
+        if section is not None:
+            found = self._section_key.get(section.strip().casefold())
+            if found is None:
+                raise InvalidQuery(
+                    f"unknown section {section!r}; valid sections: {'; '.join(self.sections)}"
+                )
+            section = found
+        return section, kind
+
+    def allowed(
+        self, section: str | None, kind: str | None, document: str | None = None
+    ) -> np.ndarray | None:
+        """Row numbers that pass the filters, or None when nothing is filtered."""
+        if section is None and kind is None and document is None:
+            return None
+        return np.array(
+            [
+                i
+                for i, p in enumerate(self.passages)
+                if (section is None or p.section == section)
+                and (kind is None or p.kind == kind)
+                and (document is None or p.document == document)
+            ],
+            dtype=np.int64,
+        )
+
+    def dense(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """Rows and cosine scores of the k nearest passages among the allowed ones."""
+        return vectors.search(self.index.faiss_index, vector, k, allowed)
+
+    def bm25(
+        self, scores: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """Rows and BM25 scores of the k best lexical matches (zero scores left out)."""
+        if allowed is not None:
+            masked = np.full_like(scores, -1.0)
+            masked[allowed] = scores[allowed]
+            scores = masked
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(r, s) for r, s in zip(top.tolist(), scores[top].tolist(), strict=True) if s > 0]
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        section: str | None = None,
+        kind: str | None = None,
+        mode: str = "hybrid",
+        document: str | None = None,
+    ) -> Ranking:
+        """The k best passages for a question, and whether the corpus answers it."""
+        if mode not in MODES:
+            raise InvalidQuery(f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
+        section, kind = self.resolve_filters(section, kind, document)
+        allowed = self.allowed(section, kind, document)
+        pool = max(k, tuning.POOL)  # fusion needs candidates beyond the k it returns
+        query = searched = self.speller.correct(query)
+        wants = intent(query)
+        topic = self.headings.named(query) if mode != "bm25" else None
+        query = self.glossary.expand(query)
+        vector = self.embedder.embed([query])[0]
+        terms = self.lexical.terms(query)
+        match = self.lexical.best_match(terms)
+        dense = self.dense(vector, pool, allowed)
+        # Whether the corpus covers the question is judged over all of it, not the filtered part.
+        dense_top = dense[0][1] if allowed is None and dense else self._dense_top(vector)
+        if topic is not None:
+            dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
+        if mode == "dense":
+            ranked = dense
+        else:
+            lexical = self.bm25(self.lexical.scores(terms), pool, allowed)
+            weight = tuning.LEXICAL_WEIGHT * match
+            ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
+        if mode == "hybrid":
+            ranked = self._rerank(ranked, wants, terms)
+        hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
+        return Ranking(hits, is_answerable(dense_top, match), dense_top, match, searched)
+
+    def _rerank(
+        self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
+    ) -> list[tuple[int, float]]:
+        """Favour the kind of passage the question asks for: figures, themes or lessons."""
+        boosted = []
+        for row, score in ranked:
+            kind = self._kinds[row]
+            score += tuning.INTENT_BOOST * (
+                (wants.figure and bool(self._has_figure[row]))
+                + (wants.themes and kind == "theme")
+                + (wants.lessons and kind == "learning")
+            )
+            boosted.append((row, score))
+        boosted.sort(key=lambda x: -x[1])
+        return extreme_first(
+            boosted, self.passages, wants.extreme, lambda text: self.lexical.share_held(terms, text)
+        )
+
+    def _in_named_sections(
+        self,
+        dense: list[tuple[int, float]],
+        vector: np.ndarray,
+        topic: Topic,
+        allowed: np.ndarray | None,
+    ) -> list[tuple[int, float]]:
+        rows = topic.rows if allowed is None else np.intersect1d(topic.rows, allowed)
+        if not len(rows):
+            return dense
+        rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
+        whole = dict(self.dense(vector, len(rows), rows))
+        return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), tuning.SECTION_BONUS)
+
+    def _dense_top(self, vector: np.ndarray) -> float:
+        best = self.dense(vector, 1, None)
+        return best[0][1] if best else 0.0
+
+
+def extreme_first(
+    ranked: list[tuple[int, float]],
+    passages: Sequence[Passage],
+    extreme: str | None,
+    relevance: Callable[[str], float] | None = None,
+) -> list[tuple[int, float]]:
+    """For "which was most/least common", put the largest/smallest figure of a table first.
+
+    Applies when a statistic, or the paragraph that introduces a table, is among the top
+    three. When those point to several tables, the one whose lead-in holds most of the
+    question (`relevance` of the lead-in) is meant ("the most frequent parental factor");
+    its cells are compared by their figure and the winner moves to the top.
+    """
+    if extreme is None:
+        return ranked
+    found = tables.group((row, passages[row]) for row, _ in ranked)
+    pointed: list[tables.TableKey] = []
+    for row, _ in ranked[:3]:
+        pointed += [k for k in tables.tables_of(passages[row], found) if k not in pointed]
+    if not pointed:
+        return ranked
+    score = relevance or (lambda _: 0.0)
+    table = max(pointed, key=lambda t: (score(t.lead_in), -pointed.index(t)))
+    pick = tables.extreme(found[table].cells, extreme)
+    if pick is None:
+        return ranked
+    top_score = ranked[0][1]
+    return [(pick.row, top_score + 1e-6)] + [r for r in ranked if r[0] != pick.row]
+
+
+def is_answerable(dense_top: float, lexical_match: float) -> bool:
+    """Does anything in the corpus answer the question? From meaning first, words second."""
+    return dense_top >= tuning.DENSE_SURE or (
+        dense_top >= tuning.DENSE_MAYBE and lexical_match >= tuning.MATCH_MIN
+    )

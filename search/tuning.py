@@ -1,0 +1,73 @@
+"""Every weight, threshold and window of ranking and answering, in one place.
+
+Each line says what the value was measured on. "gold" is the bundled summary's question set
+(eval/questions/summary.jsonl); figures come from `python -m search eval`. A rule is kept
+only while it helps, or is neutral, on every collection that eval reports.
+
+Code reads these as `tuning.NAME` at call time, so an ablation (or a test) can switch one off
+by setting it.
+"""
+
+from __future__ import annotations
+
+# --- retrieval: fusion ---------------------------------------------------------------------
+# The constant from Cormack et al.; ranks past ~60 barely count. Used when FUSION is "rrf".
+RRF_K = 60
+# "convex" (min-max normalised scores) or "rrf"; convex measured better on gold (hit@1 0.854
+# vs 0.806 for RRF).
+FUSION = "convex"
+# The lexical side's share of the convex fusion, at most; it is scaled by how much of the
+# question one passage holds, so BM25 only steers when its words really match (gold: fixed
+# weight 0.5 gave hit@1 0.826, the scaled weight 0.854).
+LEXICAL_WEIGHT = 0.5
+# Candidates taken from each side before fusion, at least (fusion needs more than it returns).
+POOL = 50
+
+# --- retrieval: re-rank --------------------------------------------------------------------
+# Added to a fused score in [0, 1] when a passage is of the kind the question asks for
+# (figures, themes, lessons); gold.
+INTENT_BOOST = 0.2
+# Added to the dense score of the passages of a section the question names (topics.py);
+# gold hit@1 0.882 -> 0.924, the same for any bonus from 0.15 to 0.3.
+SECTION_BONUS = 0.2
+# A section is named when the question holds this share of its heading's words, weighted by
+# rarity ("Messages from Care and Court Cases" by "care and court cases"); gold.
+NAMED_SHARE = 0.5
+# What is left after the heading words must still say something (two words or more); gold.
+MIN_REST_TERMS = 2
+
+# --- retrieval: is the question covered at all ---------------------------------------------
+# Answerable when the best dense cosine clears the first bar, or clears the lower one while
+# one passage holds most of the question's (rarity-weighted) words. Calibrated on gold.
+DENSE_SURE = 0.38
+DENSE_MAYBE = 0.25
+MATCH_MIN = 0.55
+
+# --- typo tolerance ------------------------------------------------------------------------
+# Words shorter than this are never corrected (too many near neighbours); gold.
+SPELL_MIN_LENGTH = 5
+# From this length two edits are allowed (a transposition counts as one); gold.
+SPELL_LONG = 8
+# Unknown words looked up per question, at most: each look-up scans the corpus's words with
+# that first letter, and a pasted page of jargon should not cost a second.
+SPELL_MAX_LOOKUPS = 8
+
+# --- answers -------------------------------------------------------------------------------
+# Passages whose sentences compete for the answer; gold.
+CANDIDATE_PASSAGES = 5
+# How a sentence's score is made (weights sum to 1); measured on gold.
+W_DENSE = 0.55  # the sentence's own cosine to the question
+W_LEXICAL = 0.20  # share of the question's words (by rarity) the sentence holds
+W_PASSAGE = 0.25  # how well its passage ranked
+FIGURE_BONUS = 0.30  # a question after a number, a sentence that has one
+ADVICE_BONUS = 0.10  # "what should we do", a sentence that says what is needed
+LEAD_IN_PENALTY = 0.10  # a sentence ending in ':' introduces the answer rather than giving it
+LEAD_IN_SHOWN = 0.15  # more so when the table it introduces is among the candidates
+WHOLE_BONUS = 0.15  # asked "at least one of ...": the lead-in states the figure of the whole
+DATE_BONUS = 0.15  # asked "when", a sentence with a year or month
+SUPPORT_MARGIN = 0.12  # other passages cited when their best sentence scores this close
+MAX_CITATIONS = 4
+# A table is taken as the subject of a superlative only when its lead-in and labels hold
+# more than this share of the question's words (by rarity). Kept low: the question's own
+# superlative words ("most common", "came up most often") are never in a lead-in; gold.
+TABLE_MATCH_MIN = 0.0
