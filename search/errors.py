@@ -72,3 +72,13 @@ class RateLimited(SearchError):
 
 class PayloadTooLarge(SearchError):
     status_code = 413
+
+
+class EvalDataError(SearchError):
+    """A question set or BEIR folder that cannot be used as it is."""
+
+    status_code = 400
+
+
+class NotExportable(SearchError):
+    """The model's shape is not one the ONNX exporter reproduces exactly; queries use torch."""

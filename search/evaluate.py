@@ -16,16 +16,10 @@ from pathlib import Path
 from search import __version__
 from search.answer.answerer import Answerer
 from search.embed.base import Embedder, embed_in_batches
-from search.errors import SearchError
+from search.errors import EvalDataError
 from search.index.store import SCHEMA_VERSION, Manifest, load_index, write_index
 from search.model import Passage
 from search.retrieve.searcher import Searcher
-
-
-class EvalDataError(SearchError):
-    """A gold set or BEIR folder that cannot be used as it is."""
-
-    status_code = 400
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# How a question is matched: both sides fused, the model alone, or BM25 alone.
+MODES = ("hybrid", "dense", "bm25")
 # What a passage is, as the API filter and the widget name it.
 
 KINDS = ("summary", "theme", "learning", "finding", "statistic")

@@ -8,11 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search.api import create_app
+from search.chunk import chunk_document
 from search.config import Settings
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "scr-triennial-analysis-2014-2017.md"
+# How many passages the chunker makes of the bundled summary (its own tests pin the kinds).
+SEED_PASSAGES = len(chunk_document(SEED.read_text(encoding="utf-8"), SEED.stem))
 
 
 @pytest.fixture

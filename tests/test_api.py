@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from search.api import create_app
 from search.config import Settings
+from tests.conftest import SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 
 RESULT_FIELDS = {
@@ -88,7 +89,7 @@ def test_query_of_exactly_1000_chars_is_fine(client: TestClient) -> None:
 
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
-    assert body["status"] == "ok" and body["passages"] == 57
+    assert body["status"] == "ok" and body["passages"] == SEED_PASSAGES
     assert body["model"] == "fake-hash" and body["dimension"] == 256
     assert len(body["corpus_hash"]) == 64 and body["built_at"]
 
@@ -103,7 +104,7 @@ def test_service_builds_missing_index_and_survives_stale(settings: Settings) -> 
     fake = FakeEmbedder()
     assert not settings.index_dir.exists()
     with TestClient(create_app(settings, embedder=fake)) as c:
-        assert c.get("/health").json()["passages"] == 57
+        assert c.get("/health").json()["passages"] == SEED_PASSAGES
     (settings.corpus_dir / "more.md").write_text("More Title\n\nOne more paragraph.\n")
     with TestClient(create_app(settings, embedder=fake)) as c:
         assert c.get("/health").json()["passages"] == 58
@@ -165,6 +166,24 @@ def test_answer_contract(client: TestClient) -> None:
     assert posted.json() == body
 
 
+def test_answer_k_is_how_many_passages_it_is_chosen_from(client: TestClient) -> None:
+    question = "what did fathers feel"
+    top = client.get("/search", params={"q": question, "k": 1}).json()["results"][0]["id"]
+    for body in (
+        client.get("/answer", params={"q": question, "k": 1}).json(),
+        client.post("/answer", json={"question": question, "k": 1}).json(),
+    ):
+        assert [c["id"] for c in body["citations"]] == [top]
+    wider = client.get("/answer", params={"q": question, "k": 8}).json()
+    assert len(wider["citations"]) > 1  # more passages to choose from, more cited
+
+
+def test_default_k_comes_from_the_settings(settings: Settings, fake: FakeEmbedder) -> None:
+    with TestClient(create_app(settings.model_copy(update={"default_k": 2}), fake)) as c:
+        assert len(c.get("/search", params={"q": "neglect"}).json()["results"]) == 2
+        assert len(c.get("/search", params={"q": "neglect", "k": 3}).json()["results"]) == 3
+
+
 def test_answer_not_covered(client: TestClient) -> None:
     body = client.post("/answer", json={"question": "qwertyuiop zxcvb"}).json()
     assert body["answerable"] is False and body["answer"] is None
@@ -181,6 +200,8 @@ def test_answer_not_covered(client: TestClient) -> None:
         ({"question": "ok", "kind": "poem"}, "valid kinds"),
         ({"question": "ok", "section": "Nowhere"}, "valid sections"),
         ({"question": "ok", "extra": 1}, "extra is not a known field"),
+        ({"question": "ok", "k": 0}, "k"),
+        ({"question": "ok", "k": 51}, "k"),
     ],
 )
 def test_answer_validation(client: TestClient, body: dict[str, object], needle: str) -> None:

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 import search.embed.st
 from search.cli import cli
+from tests.conftest import SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 
 
@@ -21,7 +22,7 @@ def test_build_then_query(corpus_dir: Path, tmp_path: Path) -> None:
     index = tmp_path / "idx"
     r = runner.invoke(cli, ["build", "--corpus", str(corpus_dir), "--index", str(index)])
     assert r.exit_code == 0, r.output
-    assert "built 57 passages" in r.output
+    assert f"built {SEED_PASSAGES} passages" in r.output
     r = runner.invoke(cli, ["query", "domestic abuse", "-k", "2", "--index", str(index), "--json"])
     assert r.exit_code == 0, r.output
     body = json.loads(r.stdout)
@@ -70,7 +71,7 @@ def test_add_remove_documents(corpus_dir: Path, tmp_path: Path) -> None:
     r = runner.invoke(cli, ["documents", "--index", str(tmp_path / "idx")])
     assert [line.split("\t")[:3] for line in r.stdout.splitlines()] == [
         ["escalation", "html", "8 passages"],
-        ["scr-triennial-analysis-2014-2017", "md", "57 passages"],
+        ["scr-triennial-analysis-2014-2017", "md", f"{SEED_PASSAGES} passages"],
         ["strategy", "pdf", "5 passages"],
     ]
     r = runner.invoke(

@@ -17,11 +17,10 @@ from search.index.sentences import unit_texts
 from search.index.store import load_index, read_manifest
 from search.index.update import add_files, remove_document
 from search.model import ParsedDocument
-from tests.conftest import SEED
+from tests.conftest import SEED, SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 from tests.samples import JSONL_ROWS, write_docx, write_html, write_jsonl, write_pdf
 
-SEED_PASSAGES = 57
 # Identical passages (the seed repeats one lead-in sentence) share one embedding.
 SEED_TEXTS = len(
     {embedding_text(p) for p in chunk_document(SEED.read_text(encoding="utf-8"), "seed")}
@@ -93,9 +92,7 @@ def test_unchanged_files_are_not_parsed_again_on_add(
     parsed: Counter[str] = Counter()
     real = search.ingest.corpus.read_file
 
-    def counting(
-        path: Path, corpus: Path | None = None
-    ) -> list[ParsedDocument]:
+    def counting(path: Path, corpus: Path | None = None) -> list[ParsedDocument]:
         parsed[path.name] += 1
         return real(path, corpus)
 

@@ -8,12 +8,13 @@ from click.testing import CliRunner
 
 import search.embed.st
 from search.cli import cli
-from search.evaluate import EvalDataError, load_beir, load_gold, ndcg, reciprocal_rank, run_beir
+from search.errors import EvalDataError
+from search.evaluate import load_beir, load_gold, ndcg, reciprocal_rank, run_beir
 from tests.fakes import FakeEmbedder
 
 BEIR = Path(__file__).parent / "data" / "beir-mini"
-GOLD = Path(__file__).parent / "data" / "gold.jsonl"
-HELD_OUT = Path(__file__).parent / "data" / "heldout.jsonl"
+GOLD = Path(__file__).parent.parent / "eval" / "questions" / "summary.jsonl"
+HELD_OUT = Path(__file__).parent.parent / "eval" / "questions" / "summary-extra.jsonl"
 
 
 def test_metric_functions() -> None:
@@ -69,7 +70,7 @@ def test_beir_bad_folder(tmp_path: Path) -> None:
         load_beir(tmp_path)
 
 
-def test_eval_cli_json_last_line(
+def test_eval_cli_json_prints_only_json(
     monkeypatch: pytest.MonkeyPatch, corpus_dir: Path, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(search.embed.st, "load_embedder", lambda *_a, **_k: FakeEmbedder())
@@ -82,7 +83,7 @@ def test_eval_cli_json_last_line(
         cli, ["eval", "--questions", str(GOLD), "--index", index, "--mode", "bm25", "--json"]
     )
     assert r.exit_code == 0, r.output
-    metrics = json.loads(r.output.strip().splitlines()[-1])
+    metrics = json.loads(r.stdout)  # the whole of stdout is one JSON document
     for key in (
         "hit@1",
         "hit@3",
@@ -98,4 +99,4 @@ def test_eval_cli_json_last_line(
         assert 0.0 <= metrics[key] <= 1.0
     r = runner.invoke(cli, ["eval", "--beir", str(BEIR), "--mode", "bm25", "--json"])
     assert r.exit_code == 0, r.output
-    assert set(json.loads(r.output.strip().splitlines()[-1])) == {"ndcg@10", "recall@100", "mrr@10"}
+    assert set(json.loads(r.stdout)) == {"ndcg@10", "recall@100", "mrr@10"}

@@ -25,7 +25,8 @@ from search.config import Settings
 from search.errors import IndexCorrupt
 from search.index.build import build_index
 from search.index.store import load_index
-from search.ingest.corpus import corpus_hash
+from search.sources import corpus_hash
+from tests.conftest import SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +137,7 @@ def test_build_killed_mid_way_leaves_the_previous_index(
     assert load_index(settings.index_dir).manifest == first
     with TestClient(create_app(settings, embedder=FakeEmbedder())) as c:
         health = c.get("/health").json()
-        assert health["corpus_hash"] == first.corpus_hash and health["passages"] == 57
+        assert health["corpus_hash"] == first.corpus_hash and health["passages"] == SEED_PASSAGES
         top = c.get("/search", params={"q": "domestic abuse", "k": 1}).json()["results"][0]
         assert top["text"].startswith("Domestic abuse: 164 (59%)")
     # The next build clears what the dead one left behind.

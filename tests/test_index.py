@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
-from search.index.build import build_index, ensure_index, index_is_current
+from search.index.build import build_index
+from search.index.open import index_is_current, open_index
 from search.index.store import load_index
-from search.ingest.corpus import corpus_hash, read_corpus
+from search.ingest.corpus import read_corpus
+from search.sources import corpus_hash
+from tests.conftest import SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 
 
@@ -29,11 +32,11 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
     ]
     data = json.loads((index_dir / "manifest.json").read_text())
     assert data["model"] == "fake-hash" and data["dimension"] == 256
-    assert data["passage_count"] == manifest.passage_count == 57
+    assert data["passage_count"] == manifest.passage_count == SEED_PASSAGES
     assert data["corpus_hash"] == corpus_hash(corpus_dir)
     loaded = load_index(index_dir, "fake-hash", 256)
     assert loaded.manifest == manifest
-    assert loaded.faiss_index.ntotal == len(loaded.passages) == 57
+    assert loaded.faiss_index.ntotal == len(loaded.passages) == SEED_PASSAGES
     # Stored vectors are the embedder's, normalised: exact search finds each passage itself.
     vec = loaded.faiss_index.reconstruct(0)
     assert np.isclose(np.linalg.norm(vec), 1.0, atol=1e-5)
@@ -104,13 +107,13 @@ def test_ensure_index_rebuilds_when_corpus_changes(
     corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     index_dir = tmp_path / "idx"
-    first = ensure_index(corpus_dir, index_dir, fake)
+    first = open_index(corpus_dir, index_dir, fake)
     calls = fake.calls
-    again = ensure_index(corpus_dir, index_dir, fake)
+    again = open_index(corpus_dir, index_dir, fake)
     assert fake.calls == calls and again.manifest == first.manifest  # nothing rebuilt
     (corpus_dir / "extra.md").write_text("Extra Title\n\nA new paragraph about apples.\n")
     assert not index_is_current(index_dir, corpus_dir, fake.name)
-    third = ensure_index(corpus_dir, index_dir, fake)
+    third = open_index(corpus_dir, index_dir, fake)
     assert third.manifest.passage_count == first.manifest.passage_count + 1
     assert index_is_current(index_dir, corpus_dir, fake.name)
 
@@ -189,9 +192,9 @@ def test_broken_file_does_not_keep_the_service_down(
     first = build_index(corpus_dir, index_dir, fake)
     (corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 not a PDF")
     logs: list[str] = []
-    assert ensure_index(corpus_dir, index_dir, fake, log=logs.append).manifest == first
+    assert open_index(corpus_dir, index_dir, fake, logs.append).manifest == first
     assert "broken.pdf: not a readable PDF file" in logs[-1]
     assert "serving the index built" in logs[-1]
     shutil.rmtree(index_dir)  # with no index to fall back on, the error stands
     with pytest.raises(CorpusError, match=r"broken\.pdf: not a readable PDF file"):
-        ensure_index(corpus_dir, index_dir, fake)
+        open_index(corpus_dir, index_dir, fake)

@@ -19,6 +19,7 @@ from search.api import create_app
 from search.api.observability import _SCRUB
 from search.config import Settings
 from search.logs import JsonFormatter, log_config
+from tests.conftest import SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +145,7 @@ def test_metrics(client: TestClient) -> None:
     )
     assert _metric(text, "search_queries_total", 'route="/search"') == 3
     assert _metric(text, "search_queries_zero_results_total", 'route="/search"') == 1
-    assert _metric(text, "search_index_passages") == 57
+    assert _metric(text, "search_index_passages") == SEED_PASSAGES
     assert _metric(text, "search_index_ready") == 1
     assert 0 < _metric(text, "search_index_build_seconds") < 60
     assert _metric(text, "search_index_built_timestamp_seconds") > 1.7e9
@@ -162,7 +163,7 @@ def test_ready(settings: Settings) -> None:
     assert r.status_code == 503 and r.json()["detail"] == "the index is not loaded"
     assert "search_index_ready 0.0" in cold.get("/metrics").text
     with TestClient(app) as warm:
-        assert warm.get("/ready").json() == {"status": "ready", "passages": 57}
+        assert warm.get("/ready").json() == {"status": "ready", "passages": SEED_PASSAGES}
 
 
 def test_query_log_records_only_unanswered_questions(settings: Settings, tmp_path: Path) -> None:
@@ -243,4 +244,4 @@ def test_metrics_add_up_across_worker_processes(
         _metric(text, "search_http_requests_total", 'method="GET",route="/search",status="200"')
         == 6
     )
-    assert _metric(text, "search_index_passages") == 57
+    assert _metric(text, "search_index_passages") == SEED_PASSAGES

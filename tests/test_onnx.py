@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def gold() -> list[dict[str, object]]:
-    with open(ROOT / "tests" / "data" / "gold.jsonl", encoding="utf-8") as fh:
+    with open(ROOT / "eval" / "questions" / "summary.jsonl", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
@@ -120,7 +120,7 @@ def test_retrieval_quality_is_unchanged(
     """The eval figures (python -m search eval) with ONNX queries are within 0.01."""
     index_dir, manifest = built
     index = load_index(index_dir, manifest.model, manifest.dimension)
-    questions = load_gold(ROOT / "tests" / "data" / "gold.jsonl")
+    questions = load_gold(ROOT / "eval" / "questions" / "summary.jsonl")
     for mode in ("hybrid", "dense"):
         reference = evaluate_gold(Searcher(index, model), questions, mode).metrics
         fast = evaluate_gold(Searcher(index, onnx), questions, mode).metrics

@@ -16,9 +16,10 @@ from search.config import Settings
 from search.embed.onnx import CachedEmbedder
 from search.index import vectors
 from search.index.build import build_index
-from search.index.open import open_for_queries, prepare_index
+from search.index.open import open_for_queries, prepare
 from search.index.store import load_index, read_manifest
 from search.model import QueryModel
+from tests.conftest import SEED_PASSAGES
 from tests.fakes import FakeEmbedder
 
 
@@ -61,7 +62,7 @@ def test_current_index_is_served_without_loading_a_model(
     settings: Settings, loads: Loads, fake: FakeEmbedder
 ) -> None:
     build_index(settings.corpus_dir, settings.index_dir, FakeEmbedder(name="all-MiniLM-L6-v2"))
-    assert prepare_index(settings) is None and loads.count == 0
+    assert prepare(settings) is None and loads.count == 0
     # Without an ONNX export the queries need the model, loaded once.
     index, embedder, builder = open_for_queries(settings)
     assert loads.count == 1 and isinstance(embedder, CachedEmbedder)
@@ -72,12 +73,12 @@ def test_stale_index_is_rebuilt_once_and_the_builder_serves(
     settings: Settings, loads: Loads, corpus_dir: Path
 ) -> None:
     index, _, builder = open_for_queries(settings)
-    assert loads.count == 1 and index.manifest.passage_count == 57
+    assert loads.count == 1 and index.manifest.passage_count == SEED_PASSAGES
     builder.embed(["more"])  # the builder is the model already loaded
     assert loads.count == 1
     (corpus_dir / "extra.md").write_text("# Extra\n\nA new paragraph about neglect.\n")
     index, _, _ = open_for_queries(settings)
-    assert loads.count == 2 and index.manifest.passage_count > 57
+    assert loads.count == 2 and index.manifest.passage_count > SEED_PASSAGES
 
 
 def test_broken_onnx_export_falls_back_with_a_warning(

@@ -54,10 +54,10 @@ def test_a_long_question_of_unknown_words_is_looked_up_only_so_far() -> None:
 def test_long_words_allow_two_edits_and_ties_go_to_the_commoner_word() -> None:
     assert [edits_allowed(w) for w in ("abuz", "abuze", "prevalnce", "prevalanse")] == [0, 1, 2, 2]
     speller = Speller(CORPUS)
-    assert speller.correct_word("prevalanse") == "prevalence"
+    assert speller.correct("prevalanse") == "prevalence"
     # "reviewz" is one edit from "reviews" (used four times) and from "reviewer"-less forms.
-    assert speller.correct_word("reviewz") == "reviews"
-    assert speller.correct_word("reviews") is None  # known: nothing to correct
+    assert speller.correct("reviewz") == "reviews"
+    assert speller.correct("reviews") == "reviews"  # known: nothing to correct
 
 
 def test_a_misspelt_question_finds_what_the_right_spelling_finds(

@@ -17,6 +17,7 @@ from search.answer import figures
 from search.chunk import tables
 from search.chunk.text import answer_units, statistic_parts
 from search.model import Hit, Passage
+from search.retrieve.fusion import minmax
 from search.retrieve.query import Intent, intent
 from search.retrieve.searcher import Searcher
 
@@ -61,11 +62,6 @@ class _Candidate:
     text: str
     start: int  # offsets inside the passage's text
     end: int
-
-
-def _minmax(values: np.ndarray) -> np.ndarray:
-    span = float(values.max() - values.min()) if len(values) else 0.0
-    return (values - values.min()) / span if span > 1e-9 else np.ones_like(values)
 
 
 class Answerer:
@@ -158,7 +154,7 @@ class Answerer:
         lexical = self.searcher.lexical
         terms = lexical.terms(expanded)
         word_share = np.array([lexical.share_held(terms, u.text) for u in units])
-        passage = _minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
+        passage = minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
         score = tuning.W_DENSE * dense + tuning.W_LEXICAL * word_share + tuning.W_PASSAGE * passage
         if wants.figure:
             score += tuning.FIGURE_BONUS * np.array(

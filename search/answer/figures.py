@@ -7,18 +7,16 @@ its labels, its cells), never the wording of one document.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Sequence
 
 from search import tuning
 from search.chunk import tables
-from search.chunk.tables import Table, TableKey
+from search.chunk.tables import Table
+from search.chunk.text import COUNT, PERCENT
 from search.model import Passage
 from search.retrieve.query import intent
 from search.retrieve.searcher import Searcher
 
-PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
-COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
 _SHARE_ASKED = re.compile(
     r"\b(percent\w*|per ?cent|proportion|share|fraction|rate|how (common|often|frequent\w*|"
     r"prevalent|likely|widespread)|prevalence)\b|%",
@@ -89,32 +87,11 @@ def fits_figure(question: str, text: str) -> bool:
     return bool(COUNT.search(text) if asks_count(question) else PERCENT.search(text))
 
 
-_TABLES: weakref.WeakKeyDictionary[Searcher, dict[TableKey, Table]] = weakref.WeakKeyDictionary()
-
-
-def index_tables(searcher: Searcher) -> dict[TableKey, Table]:
-    """The index's tables, read once per searcher."""
-    found = _TABLES.get(searcher)
-    if found is None:
-        found = tables.group(enumerate(searcher.passages))
-        _TABLES[searcher] = found
-    return found
-
-
-_LEAD_INS: weakref.WeakKeyDictionary[Searcher, dict[TableKey, Passage]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:
     """The paragraph that introduces a statistic's table ('81% ... the characteristics
     below:'), when the index holds it as a passage of its own."""
-    found = _LEAD_INS.get(searcher)
-    if found is None:
-        found = tables.lead_ins(index_tables(searcher), searcher.passages)
-        _LEAD_INS[searcher] = found
     key = tables.key_of(cell)
-    return found.get(key) if key is not None else None
+    return searcher.table_lead_ins.get(key) if key is not None else None
 
 
 def extreme_cell(
@@ -125,7 +102,7 @@ def extreme_cell(
     Candidates are the tables with a cell or their lead-in among the passages found; the
     one whose lead-in (and, less, labels) holds most of the question's words is chosen.
     """
-    all_tables = index_tables(searcher)
+    all_tables = searcher.tables
     pointed = {key for p in near for key in tables.tables_of(p, all_tables)}
     candidates = [t for key, t in all_tables.items() if key in pointed]
     if not candidates:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 from fastapi import APIRouter, Query, Request
 
@@ -13,9 +13,11 @@ from search.api.reload import IndexReloader
 from search.api.schemas import ChangeResponse, ErrorResponse, ReloadResponse
 from search.config import Settings
 from search.errors import CorpusError, PayloadTooLarge
-from search.index.update import Change, add_files, remove_document
-from search.ingest.corpus import FORMATS, META_SUFFIX
 from search.retrieve.searcher import Searcher
+from search.sources import FORMATS, META_SUFFIX
+
+if TYPE_CHECKING:
+    from search.index.update import Change
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 CHANGE_ERRORS: dict[int | str, dict[str, object]] = {
@@ -90,6 +92,9 @@ async def put_document(
         if len(data) > limit:
             raise PayloadTooLarge(f"{filename}: larger than {settings.max_upload_mb:g} MB")
     reloader = _reloader(request)
+    # The readers load with the first change, not with the service.
+    from search.index.update import add_files
+
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         path = Path(folder) / filename
         path.write_bytes(bytes(data))
@@ -110,6 +115,8 @@ async def delete_document(doc_id: str, request: Request) -> ChangeResponse:
     remove DOC_ID`."""
     settings = cast(Settings, request.app.state.settings)
     embedder = _reloader(request).embedder
+    from search.index.update import remove_document
+
     change = await asyncio.to_thread(
         remove_document, doc_id, settings.corpus_dir, settings.index_dir, embedder
     )

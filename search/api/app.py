@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from search import __version__
-from search.api import admin, documents
+from search.api.admin import router as admin_router
+from search.api.documents import router as documents_router
 from search.api.headers import ERROR_HEADERS
 from search.api.observability import install_observability, request_id_of
 from search.api.reload import IndexReloader
@@ -65,8 +66,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.settings = settings
     app.include_router(router)
-    app.include_router(documents.router)
-    app.include_router(admin.router)
+    app.include_router(documents_router)
+    app.include_router(admin_router)
     app.include_router(widget_router)
     _install_error_handlers(app)
     install_security(app, settings)

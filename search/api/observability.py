@@ -50,12 +50,13 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 class Metrics:
     """The service's Prometheus metrics, in a registry of its own (one per app).
 
-    With PROMETHEUS_MULTIPROC_DIR set (as `serve --workers N` does), prometheus-client
-    keeps each worker's counts in files there and /metrics adds them all up.
+    With a metrics folder (SEARCH_METRICS_DIR or PROMETHEUS_MULTIPROC_DIR, as `serve
+    --workers N` sets), prometheus-client keeps each worker's counts in files there and
+    /metrics adds them all up.
     """
 
-    def __init__(self, searcher: Callable[[], Any]) -> None:
-        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+    def __init__(self, searcher: Callable[[], Any], multiprocess: bool = False) -> None:
+        self.multiprocess = multiprocess
         self.registry = CollectorRegistry()
         self.index = IndexCollector(searcher)
         reg = self.registry
@@ -186,7 +187,9 @@ class QueryLog:
 
 class Observability:
     def __init__(self, app: FastAPI, settings: Settings) -> None:
-        self.metrics = Metrics(lambda: getattr(app.state, "searcher", None))
+        self.metrics = Metrics(
+            lambda: getattr(app.state, "searcher", None), settings.metrics_dir is not None
+        )
         self.query_log = QueryLog(settings.query_log) if settings.query_log else None
 
 

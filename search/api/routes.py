@@ -10,7 +10,7 @@ pydantic-core in the worker thread instead of being validated again on the event
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +22,7 @@ from search.answer.answerer import Answerer
 from search.api.deps import SearcherDep, get_searcher
 from search.api.observability import record_query
 from search.api.schemas import (
+    AnswerQuery,
     AnswerRequest,
     AnswerResponse,
     ErrorResponse,
@@ -31,6 +32,7 @@ from search.api.schemas import (
     SearchResult,
     corrected,
 )
+from search.config import Settings
 from search.retrieve.searcher import Searcher
 
 router = APIRouter()
@@ -68,9 +70,8 @@ def _json(model: BaseModel) -> Response:
 
 
 def _search(request: Request, searcher: Searcher, req: SearchRequest) -> Response:
-    ranking = searcher.search(
-        req.q, req.k, req.section, req.kind, mode=req.mode, document=req.document
-    )
+    k = req.k or cast(Settings, request.app.state.settings).default_k
+    ranking = searcher.search(req.q, k, req.section, req.kind, mode=req.mode, document=req.document)
     record_query(request, req.q, results=len(ranking.hits), answerable=ranking.answerable)
     return _json(
         SearchResponse(
@@ -102,13 +103,9 @@ async def search_post(request: Request, searcher: SearcherDep, req: SearchReques
     return await run_in_threadpool(_search, request, searcher, req)
 
 
-class AnswerQuery(SearchRequest):
-    """GET /answer takes `q` like /search (k is how many passages to consider)."""
-
-
 def _answer(request: Request, searcher: Searcher, req: AnswerRequest) -> Response:
     answer = Answerer(searcher).answer(
-        req.question, req.section, req.kind, req.mode, document=req.document
+        req.question, req.section, req.kind, req.mode, k=req.k, document=req.document
     )
     found = len(answer.citations) if answer.answerable else 0
     record_query(request, req.question, results=found, answerable=answer.answerable)
@@ -127,7 +124,12 @@ async def answer_get(request: Request) -> Response:
     searcher = await get_searcher(request)
     req = from_query(AnswerQuery, request)
     body = AnswerRequest(
-        question=req.q, section=req.section, kind=req.kind, mode=req.mode, document=req.document
+        question=req.q,
+        section=req.section,
+        kind=req.kind,
+        mode=req.mode,
+        document=req.document,
+        k=req.k,
     )
     return await run_in_threadpool(_answer, request, searcher, body)
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from search.answer.answerer import Answer, Citation
 from search.api.links import passage_link
 from search.api.sanitize import HAS_TEXT, clean_text
+from search.config import MAX_K
 from search.model import Document, Hit, Passage
 
 MAX_QUERY_CHARS = 1000
-MAX_K = 50
 
 
 def clean_query(value: str) -> str:
@@ -28,6 +28,13 @@ def blank_is_none(value: str | None) -> str | None:
     return clean_text(value, MAX_QUERY_CHARS) or None if value is not None else None
 
 
+SEARCH_K = (
+    f"How many passages to return (1..{MAX_K}); the service's default (SEARCH_DEFAULT_K, "
+    "5 unless set) when omitted."
+)
+ANSWER_K = f"How many of the best passages the answer is chosen from (1..{MAX_K}; 5 if omitted)."
+
+
 class SearchRequest(BaseModel):
     """The same fields for GET (query string) and POST (JSON body)."""
 
@@ -40,7 +47,7 @@ class SearchRequest(BaseModel):
         # Checked (with friendlier messages) by the validator below; stated for clients.
         json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": HAS_TEXT},
     )
-    k: int = Field(5, ge=1, le=MAX_K, description=f"How many passages to return (1..{MAX_K}).")
+    k: int | None = Field(None, ge=1, le=MAX_K, description=SEARCH_K)
     section: str | None = Field(None, description="Only passages under this heading.")
     kind: str | None = Field(
         None,
@@ -54,6 +61,12 @@ class SearchRequest(BaseModel):
 
     _q = field_validator("q")(clean_query)
     _filters = field_validator("section", "kind", "document")(blank_is_none)
+
+
+class AnswerQuery(SearchRequest):
+    """GET /answer takes `q` like /search; k is how many passages the answer is chosen from."""
+
+    k: int | None = Field(None, ge=1, le=MAX_K, description=ANSWER_K)
 
 
 class AnswerRequest(BaseModel):
@@ -70,6 +83,7 @@ class AnswerRequest(BaseModel):
     kind: str | None = Field(None, description="Only answer from passages of this kind.")
     document: str | None = Field(None, description="Only answer from this document (its id).")
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int | None = Field(None, ge=1, le=MAX_K, description=ANSWER_K)
 
     _question = field_validator("question")(clean_query)
     _filters = field_validator("section", "kind", "document")(blank_is_none)

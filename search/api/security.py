@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,13 +33,10 @@ OPEN_PATHS = frozenset(
         "/docs/oauth2-redirect",
         "/redoc",
         "/openapi.json",
-        "/favicon.ico",
         "/widget.js",
-        "/widget.css",
         "/demo",
     }
 )
-OPEN_PREFIXES = ("/widget/", "/static/")
 ADMIN_PREFIX = "/admin"
 # Document uploads (admin only) stream their body and enforce their own, larger limit.
 UPLOAD_PREFIXES = ("/admin/documents/",)
@@ -117,7 +114,7 @@ class Access:
     @staticmethod
     def policy(path: str) -> str:
         """'open', 'admin' or 'key' for a route path (a template such as /documents/{id} too)."""
-        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+        if path in OPEN_PATHS:
             return "open"
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             return "admin"
@@ -146,22 +143,6 @@ class Access:
         if caller.role == "invalid":
             return Unauthorized(f"invalid API key; {KEY_HINT} with a configured key")
         return Unauthorized(f"an API key is required; {KEY_HINT}")
-
-
-def require_admin(request: Request) -> None:
-    """Dependency for admin operations outside /admin (those under it are already guarded)."""
-    access: Access = request.app.state.access
-    caller = request.scope.get("state", {}).get("caller")
-    if not isinstance(caller, Caller):
-        caller = access.identify(
-            request.headers.get("authorization"), request.headers.get("x-api-key")
-        )
-    error = access.check_admin(caller)
-    if error is not None:
-        raise error
-
-
-AdminDep = Annotated[None, Depends(require_admin)]
 
 
 def error_response(exc: SearchError) -> JSONResponse:

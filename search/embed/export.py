@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from search.embed.onnx import ONNX_DIR, OnnxEmbedder
+from search.errors import NotExportable
 from search.model import QueryModel
 
 RECIPE = "torchscript-opset17-fused-u8pc-ffnb8-2"
@@ -43,10 +44,6 @@ MAX_PROBES = 128
 OPSET = 17
 # Values of a wide projection's input quantised together; 32 drifted least of 16 to 128.
 BLOCK = 32
-
-
-class NotExportable(Exception):
-    """The model's shape is not one this exporter reproduces exactly; queries use torch."""
 
 
 def model_fingerprint(model_dir: Path) -> str:

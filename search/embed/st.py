@@ -41,8 +41,8 @@ class SentenceTransformerEmbedder:
         self, model: str = DEFAULT_MODEL, batch_size: int = 32, export_onnx: bool = True
     ) -> None:
         # Weights come from a local folder; never let the library reach for a model hub.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(model)

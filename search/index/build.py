@@ -24,48 +24,24 @@ from search.embed.base import (
     embed_cached,
     shifted,
 )
-from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound, SearchError
+from search.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from search.index import sentences
 from search.index.store import (
     DOCUMENTS,
-    MANIFEST,
     PASSAGES,
     SCHEMA_VERSION,
     VECTOR_KEYS,
     VECTORS,
-    LoadedIndex,
     Manifest,
     index_lock,
-    indexed_documents,
-    load_index,
     read_jsonl,
     read_manifest,
     readable_dir,
     write_index,
 )
-from search.ingest.corpus import corpus_hash, read_corpus
+from search.ingest.corpus import read_corpus
 from search.model import Document, ParsedDocument, Passage, QueryModel
-
-# Importers use search.index for the store's names too: it was one module.
-__all__ = [
-    "MANIFEST",
-    "SCHEMA_VERSION",
-    "LoadedIndex",
-    "Manifest",
-    "build_index",
-    "corpus_hash",
-    "embedding_text",
-    "ensure_index",
-    "index_is_current",
-    "index_lock",
-    "indexed_documents",
-    "load_index",
-    "read_corpus",
-    "read_manifest",
-    "rebuild",
-    "reuse_from",
-    "write_index",
-]
+from search.sources import corpus_hash
 
 
 def embedding_text(p: Passage) -> str:
@@ -237,45 +213,3 @@ def _previous_query_model(index_dir: Path) -> tuple[Path, QueryModel] | None:
     except (IndexNotFound, IndexCorrupt, IndexMismatch):
         return None
     return (readable_dir(index_dir), old.query_model) if old.query_model else None
-
-
-def index_is_current(index_dir: Path, corpus_dir: Path, model: str) -> bool:
-    """True when the index exists, reads, and matches the corpus and model."""
-    try:
-        manifest = read_manifest(index_dir)
-    except (IndexNotFound, IndexCorrupt, IndexMismatch):
-        return False
-    return manifest.model == model and manifest.corpus_hash == corpus_hash(corpus_dir)
-
-
-def ensure_index(
-    corpus_dir: Path,
-    index_dir: Path,
-    embedder: Embedder,
-    log: Callable[[str], None] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> LoadedIndex:
-    """Load the index, building it first when it is missing or the corpus has changed."""
-    if not index_is_current(index_dir, corpus_dir, embedder.name):
-        say = log or (lambda _msg: None)
-        say(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
-        try:
-            build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
-        except CorpusError as exc:
-            # A broken file in the corpus must not keep the service down: serve the index
-            # there is, if there is one for this model, and say what is wrong.
-            try:
-                loaded = load_index(index_dir, embedder.name, embedder.dimension)
-            except SearchError:
-                raise exc from None
-            built = loaded.manifest.built_at
-            say(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
-            return loaded
-    try:
-        return load_index(index_dir, embedder.name, embedder.dimension)
-    except IndexCorrupt as exc:
-        # The corpus is the source of truth and the index only derived from it: rebuild.
-        if log:
-            log(f"{exc.message}; rebuilding from {corpus_dir}")
-        build_index(corpus_dir, index_dir, embedder, log=log, progress=progress)
-        return load_index(index_dir, embedder.name, embedder.dimension)

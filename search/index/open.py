@@ -21,10 +21,10 @@ from search.embed import st
 from search.embed.base import Embedder, QueryModelExporter
 from search.embed.onnx import CachedEmbedder, OnnxEmbedder
 from search.embed.st import model_name, resolve_model_path
-from search.errors import CorpusError, SearchError
-from search.index.build import build_index, ensure_index, index_is_current
-from search.index.store import LoadedIndex, read_manifest
+from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound, SearchError
+from search.index.store import LoadedIndex, load_index, read_manifest
 from search.model import QueryModel
+from search.sources import corpus_hash
 
 log = logging.getLogger("search.serving")
 Say = Callable[[str], None]
@@ -89,33 +89,79 @@ class LazyEmbedder:
         return None
 
 
-def prepare_index(
+def index_is_current(index_dir: Path, corpus_dir: Path, model: str) -> bool:
+    """True when the index exists, reads, and matches the corpus and model."""
+    try:
+        manifest = read_manifest(index_dir)
+    except (IndexNotFound, IndexCorrupt, IndexMismatch):
+        return False
+    return manifest.model == model and manifest.corpus_hash == corpus_hash(corpus_dir)
+
+
+def build_if_stale(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    say: Say | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> bool:
+    """Build the index when it is missing or its corpus or model changed; True if it did.
+
+    Checking needs no model (the manifest keeps the corpus hash and the model's name), and
+    no reader: they are imported only to build. A corpus that fails to build leaves the
+    index there is in service, if there is one, and says what is wrong.
+    """
+    if index_is_current(index_dir, corpus_dir, embedder.name):
+        return False
+    tell = say or (lambda _msg: None)
+    tell(f"index at {index_dir} is missing or out of date; building from {corpus_dir}")
+    from search.index.build import build_index
+
+    try:
+        build_index(corpus_dir, index_dir, embedder, log=say, progress=progress)
+    except CorpusError as exc:
+        # A broken file in the corpus must not keep the service down.
+        try:
+            built = read_manifest(index_dir).built_at
+        except SearchError:
+            raise exc from None
+        tell(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
+        return False
+    return True
+
+
+def open_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    say: Say | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadedIndex:
+    """The index, loaded; built first when it is missing or stale, rebuilt when damaged.
+
+    The one way the CLI and the service get an index to serve.
+    """
+    build_if_stale(corpus_dir, index_dir, embedder, say, progress)
+    try:
+        return load_index(index_dir, embedder.name, embedder.dimension)
+    except IndexCorrupt as exc:
+        # The corpus is the source of truth and the index only derived from it: rebuild.
+        from search.index.build import build_index
+
+        if say:
+            say(f"{exc.message}; rebuilding from {corpus_dir}")
+        build_index(corpus_dir, index_dir, embedder, log=say, progress=progress)
+        return load_index(index_dir, embedder.name, embedder.dimension)
+
+
+def prepare(
     settings: Settings,
     say: Say | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Embedder | None:
-    """Build the index when it is missing or its corpus changed; the model, if one was loaded.
-
-    Checking needs no model (the manifest keeps the corpus hash and the model's name). A
-    corpus that fails to build leaves the index there is in service, as ensure_index does.
-    """
+    """Before serving: build the index if stale; the model, if building loaded one."""
     builder = LazyEmbedder(settings)
-    if index_is_current(settings.index_dir, settings.corpus_dir, builder.name):
-        return None
-    if say:
-        say(
-            f"index at {settings.index_dir} is missing or out of date; "
-            f"building from {settings.corpus_dir}"
-        )
-    try:
-        build_index(settings.corpus_dir, settings.index_dir, builder, log=say, progress=progress)
-    except CorpusError as exc:
-        try:
-            built = read_manifest(settings.index_dir).built_at
-        except SearchError:
-            raise exc from None
-        if say:
-            say(f"corpus not rebuilt ({exc.message}); serving the index built {built}")
+    build_if_stale(settings.corpus_dir, settings.index_dir, builder, say, progress)
     return builder.model() if builder.loaded else None
 
 
@@ -151,10 +197,10 @@ def open_for_queries(
     is used as it is, for building and for queries.
     """
     if embedder is not None:
-        index = ensure_index(settings.corpus_dir, settings.index_dir, embedder, log=say)
+        index = open_index(settings.corpus_dir, settings.index_dir, embedder, say)
         return index, embedder, embedder
     builder = LazyEmbedder(settings)
-    index = ensure_index(settings.corpus_dir, settings.index_dir, builder, log=say)
+    index = open_index(settings.corpus_dir, settings.index_dir, builder, say)
     query = query_embedder(settings, fallback=builder)
     if settings.query_cache > 0:
         query = CachedEmbedder(query, settings.query_cache)

@@ -22,7 +22,8 @@ from search.errors import CorpusError, DocumentNotFound
 from search.index.build import rebuild, reuse_from
 from search.index.store import Manifest, index_lock, indexed_documents
 from search.ingest.base import check_url
-from search.ingest.corpus import read_corpus, read_file, sidecar_of
+from search.ingest.corpus import read_corpus, read_file
+from search.sources import sidecar_of
 
 
 @dataclass(frozen=True)

@@ -15,35 +15,21 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from search.chunk.blocks import document_title, text_blocks
 from search.chunk.passages import chunk_blocks, slugify
 from search.errors import CorpusError
 from search.ingest.base import Extracted, check_url, clean, one_line
 from search.model import ParsedDocument
+from search.sources import (
+    FORMAT_NAMES,
+    FORMATS,
+    META_SUFFIX,
+    corpus_files,
+    file_sha256,
+    read_sidecar,
+)
 
-FORMATS = {
-    ".md": "md",
-    ".markdown": "md",
-    ".txt": "txt",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-    ".docx": "docx",
-    ".jsonl": "jsonl",
-}
-FORMAT_NAMES = {
-    "md": "Markdown",
-    "txt": "text",
-    "html": "HTML",
-    "pdf": "PDF",
-    "docx": "Word .docx",
-    "jsonl": "JSON Lines",
-}
-# A sidecar beside a corpus file gives what the file itself cannot say, e.g. the URL a PDF
-# is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}.
-META_SUFFIX = ".meta.json"
 _JSONL_ID = re.compile(r"^\w[\w.-]{0,199}$")
 
 
@@ -71,55 +57,6 @@ def read_text(data: bytes, path: Path) -> Extracted:
         raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
 
 
-def is_corpus_file(path: Path) -> bool:
-    return (
-        path.is_file()
-        and path.suffix.lower() in FORMATS
-        and not path.name.startswith(".")
-        and not path.name.endswith(META_SUFFIX)
-    )
-
-
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist")
-    return sorted(p for p in corpus_dir.rglob("*") if is_corpus_file(p))
-
-
-def sidecar_of(path: Path) -> Path:
-    return path.with_name(path.name + META_SUFFIX)
-
-
-def _read_sidecar(path: Path) -> tuple[bytes, dict[str, Any]]:
-    meta_path = sidecar_of(path)
-    if not meta_path.is_file():
-        return b"", {}
-    raw = meta_path.read_bytes()
-    try:
-        meta = json.loads(raw)
-    except ValueError as exc:
-        raise CorpusError(f"{meta_path}: not valid JSON ({one_line(exc)})") from exc
-    if not isinstance(meta, dict):
-        raise CorpusError(f"{meta_path}: must hold a JSON object")
-    return raw, meta
-
-
-def file_sha256(path: Path) -> str:
-    """Hash of the file and its sidecar: when it is unchanged, so are its passages."""
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update(_read_sidecar(path)[0])
-    return digest.hexdigest()
-
-
-def corpus_hash(corpus_dir: Path) -> str:
-    """sha256 over each corpus file's relative path and bytes (and its sidecar's)."""
-    digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
-        digest.update(bytes.fromhex(file_sha256(path)))
-    return digest.hexdigest()
-
-
 def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument]:
     """The documents of one file (one, or one per line of a .jsonl file)."""
     fmt = FORMATS.get(path.suffix.lower())
@@ -132,7 +69,7 @@ def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument
         raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise CorpusError(f"{path}: the file is empty")
-    meta_raw, meta = _read_sidecar(path)
+    meta_raw, meta = read_sidecar(path)
     sha = hashlib.sha256(data + meta_raw).hexdigest()
     source = path.relative_to(corpus_dir).as_posix() if corpus_dir else path.name
     if fmt == "jsonl":

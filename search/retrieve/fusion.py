@@ -7,7 +7,8 @@ import numpy as np
 from search import tuning
 
 
-def _minmax(values: np.ndarray) -> np.ndarray:
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Scaled to [0, 1]; all equal: 1 where they are positive, else 0 (nothing stands out)."""
     span = float(values.max() - values.min()) if len(values) else 0.0
     if span <= 1e-9:
         flat = np.ones_like(values) if len(values) and values.max() > 0 else np.zeros_like(values)
@@ -34,7 +35,7 @@ def fuse(
         ]
     else:
         floor = min(dense.values(), default=0.0)
-        d = _minmax(np.array([dense.get(r, floor) for r in rows], dtype=np.float64))
-        lx = _minmax(np.array([lexical.get(r, 0.0) for r in rows], dtype=np.float64))
+        d = minmax(np.array([dense.get(r, floor) for r in rows], dtype=np.float64))
+        lx = minmax(np.array([lexical.get(r, 0.0) for r in rows], dtype=np.float64))
         fused = list((1 - lexical_weight) * d + lexical_weight * lx)
     return sorted(zip(rows, map(float, fused), strict=True), key=lambda x: -x[1])

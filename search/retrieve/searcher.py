@@ -6,7 +6,7 @@ Also judges whether the corpus answers the question at all, so the service can s
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,19 +14,18 @@ import numpy as np
 
 from search import tuning
 from search.chunk import tables
+from search.chunk.tables import Table, TableKey
+from search.chunk.text import PERCENT
 from search.embed.base import Embedder
 from search.errors import InvalidQuery
 from search.index import vectors
 from search.index.store import LoadedIndex
-from search.model import KINDS, Hit, Passage, Ranking
+from search.model import KINDS, MODES, Hit, Passage, Ranking
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.query import Glossary, Intent, intent, load_glossary
 from search.retrieve.spelling import Speller
 from search.retrieve.topics import Sections, Topic, blend
-
-MODES = ("hybrid", "dense", "bm25")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?%|\(\d+(?:\.\d+)?%\)")
 
 
 class Searcher:
@@ -47,9 +46,19 @@ class Searcher:
         self.lexical = Lexical(texts)
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
-        self._has_figure = tuple(bool(_NUMBER.search(p.text)) for p in self.passages)
+        self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in self.passages)
         self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
+
+    @functools.cached_property
+    def tables(self) -> dict[TableKey, Table]:
+        """The index's tables of figures, read on first use."""
+        return tables.group(enumerate(self.passages))
+
+    @functools.cached_property
+    def table_lead_ins(self) -> dict[TableKey, Passage]:
+        """The passage that introduces each table, where the index holds one."""
+        return tables.lead_ins(self.tables, self.passages)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None

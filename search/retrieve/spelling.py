@@ -64,10 +64,6 @@ class Speller:
         low = word.lower()
         return bool(edits_allowed(low)) and low not in self._counts and low not in self._english
 
-    def correct_word(self, word: str) -> str | None:
-        """The corpus word meant by an unknown word, or None when it is known or unclear."""
-        return self._closest(word.lower()) if self.unknown(word) else None
-
     def _closest(self, low: str) -> str | None:
         limit = edits_allowed(low)
         found = process.extract(
