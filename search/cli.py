@@ -54,15 +54,9 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _searcher(settings: Settings) -> Searcher:
-    """The served index with the query path the service uses (ONNX when the index has it;
-    sentence-transformers is loaded only when it has not)."""
-    from search.index.open import LazyEmbedder, query_embedder
-    from search.index.store import load_index
-    from search.retrieve.searcher import Searcher
+    from search.retrieve.searcher import open_searcher
 
-    embedder = query_embedder(settings, fallback=LazyEmbedder(settings))
-    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
-    return Searcher(index, embedder, settings.glossary)
+    return open_searcher(settings)
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -328,8 +322,8 @@ def ask(
             click.echo(f"  - [{c.passage.section}] {c.passage.text[:100]}")
 
 
-# The bundled summary's question set, in the project's evaluation data (run from its root).
-DEFAULT_GOLD = Path("eval/questions/summary.jsonl")
+# What `eval` measures when given no question file: every collection listed there.
+DEFAULT_COLLECTIONS = Path("eval/collections.toml")
 
 
 def _metrics_table(rows: dict[str, dict[str, float]], names: list[str]) -> str:
@@ -344,40 +338,71 @@ def _metrics_table(rows: dict[str, dict[str, float]], names: list[str]) -> str:
 
 @cli.command("eval")
 @click.option(
+    "--collections",
+    "collections_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_COLLECTIONS,
+    show_default=True,
+    help="The collections to measure (TOML); each gets an index of its own under index/eval/.",
+)
+@click.option("--only", multiple=True, help="Only this collection (repeat for more).")
+@click.option(
+    "--split",
+    type=click.Choice(["heldout", "tune", "all"]),
+    default="heldout",
+    show_default=True,
+    help="Which half of each question set to ask.",
+)
+@click.option(
     "--questions",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help=f"Gold set (JSONL); default {DEFAULT_GOLD}.",
+    help="Instead: one question set (JSONL), asked of the served index.",
 )
 @click.option(
     "--beir",
     "beir_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Evaluate on a BEIR-format folder instead (corpus.jsonl, queries.jsonl, qrels/).",
+    help="Instead: a BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/).",
 )
 @click.option("--mode", default="all", show_default=True, type=click.Choice([*MODES, "all"]))
+@click.option("--ablate", is_flag=True, help="Also measure with each rule switched off (hybrid).")
+@click.option("--misses", is_flag=True, help="List the questions each mode got wrong.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the metrics, as JSON.")
 @_friendly_errors
 def evaluate(
-    questions: Path | None, beir_dir: Path | None, mode: str, index_dir: Path | None, as_json: bool
+    collections_file: Path,
+    only: tuple[str, ...],
+    split: str,
+    questions: Path | None,
+    beir_dir: Path | None,
+    mode: str,
+    ablate: bool,
+    misses: bool,
+    index_dir: Path | None,
+    as_json: bool,
 ) -> None:
-    """Measure retrieval: hit@1, hit@3, MRR@10, nDCG@10 and off-topic flagging on a gold set,
-    or nDCG@10, Recall@100 and MRR@10 on a BEIR dataset.
+    """Measure retrieval and answers on every collection: hit@1, hit@3, MRR@10, answers
+    that state the fact, off-topic questions declined; nDCG@10, Recall@100, MRR@10 on BEIR.
 
     \b
     Examples:
-      python -m search eval
-      python -m search eval --mode hybrid --json
-      python -m search eval --beir tests/data/beir-mini --json
+      python -m search eval                      # every collection, held-out halves
+      python -m search eval --only guidance --misses
+      python -m search eval --ablate --mode hybrid
+      python -m search eval --questions my-questions.jsonl --json
     """
     from search import evaluate as ev
-    from search.embed.st import load_embedder
+    from search import suite
 
     settings = _settings(index_dir=index_dir)
     modes = list(MODES) if mode == "all" else [mode]
+    say = None if as_json else _say
     if beir_dir is not None:
+        from search.embed.st import load_embedder
+
         embedder = load_embedder(settings.model, settings.batch_size)
         results = ev.run_beir(beir_dir, embedder, modes, progress=_progress("embedding"))
         if as_json:
@@ -385,24 +410,39 @@ def evaluate(
         else:
             click.echo(_metrics_table(results, ["ndcg@10", "recall@100", "mrr@10"]))
         return
-    gold = ev.load_gold(questions or DEFAULT_GOLD)
-    # Measure the query path the service uses: the ONNX model when the index has one.
-    searcher = _searcher(settings)
-    reports = {m: ev.evaluate_gold(searcher, gold, m) for m in modes}
+    if questions is not None:
+        gold = ev.load_gold(questions)
+        rows = [
+            suite.Row("questions", m, r.metrics, r.misses)
+            for m in modes
+            for r in [ev.evaluate_gold(_searcher(settings), gold, m)]
+        ]
+    else:
+        collections = suite.load_collections(collections_file)
+        rows = suite.run_suite(collections, settings, modes, split, say, only)
+    out: dict[str, object] = {f"{r.collection}/{r.mode}": r.metrics for r in rows}
+    ablation: list[suite.Row] = []
+    if ablate and questions is None:
+        from search import tuning
+
+        for rule in tuning.ABLATIONS:
+            with suite.switched_off([rule]):
+                for r in suite.run_suite(collections, settings, ["hybrid"], split, None, only):
+                    ablation.append(suite.Row(r.collection, f"-{rule}", r.metrics))
+        out["ablation"] = {f"{r.collection}/{r.mode}": r.metrics for r in ablation}
     if as_json:
-        metrics = {m: r.metrics for m, r in reports.items()}
-        click.echo(json.dumps(metrics if mode == "all" else metrics[mode]))
+        click.echo(json.dumps(out))
         return
-    names = ["hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged", "inscope_flagged"]
-    click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, names))
-    click.echo("\ndirect answers")
-    answer_names = ["answer_fact", "answer_cited", "answered", "declined"]
-    click.echo(_metrics_table({m: r.metrics for m, r in reports.items()}, answer_names))
-    for m, report in reports.items():
-        if report.misses:
-            click.echo(f"\nmisses ({m}):")
-            for line in report.misses:
-                click.echo(f"  {line}")
+    click.echo(suite.table(rows))
+    if ablation:
+        click.echo("\nhybrid, with one rule switched off")
+        click.echo(suite.table(ablation))
+    if misses:
+        for r in rows:
+            if r.misses:
+                click.echo(f"\nmisses ({r.collection}, {r.mode}):")
+                for line in r.misses:
+                    click.echo(f"  {line}")
 
 
 @cli.command()

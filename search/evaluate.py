@@ -16,7 +16,7 @@ from pathlib import Path
 from search import __version__
 from search.answer.answerer import Answerer
 from search.embed.base import Embedder, embed_in_batches
-from search.errors import EvalDataError
+from search.errors import EvalDataError, SearchError
 from search.index.store import SCHEMA_VERSION, Manifest, load_index, write_index
 from search.model import Passage
 from search.retrieve.searcher import Searcher
@@ -28,6 +28,8 @@ class GoldQuestion:
     answers: tuple[str, ...]  # verbatim text of the answering passage(s); empty = off-topic
     fact: str | None
     type: str
+    split: str = ""  # "tune" or "heldout"; empty in sets that are not split
+    document: str | None = None  # the file that answers it, where the set names one
 
     @property
     def in_scope(self) -> bool:
@@ -70,14 +72,18 @@ def load_gold(path: Path) -> list[GoldQuestion]:
                 tuple(str(a) for a in answers),
                 fact if isinstance(fact, str) else None,
                 str(row.get("type", "")),
+                str(row.get("split", "")),
+                str(row["document"]) if row.get("document") else None,
             )
         )
     return out
 
 
 def relevant_ids(passages: Sequence[Passage], answers: Sequence[str]) -> set[str]:
-    """Passages that hold any of the answer keys (a stable key: their own text, not a rank)."""
-    return {p.id for p in passages if any(a in p.text for a in answers)}
+    """Passages that hold any of the answer keys (a stable key: their own text, not a rank),
+    compared as a reader would: case, spacing and typographic quotes and dashes aside."""
+    keys = [_norm(a) for a in answers]
+    return {p.id for p in passages if any(k in _norm(p.text) for k in keys)}
 
 
 def _dcg(gains: Sequence[float]) -> float:
@@ -93,8 +99,12 @@ def reciprocal_rank(ranked: Sequence[str], relevant: set[str], k: int = 10) -> f
     return next((1.0 / (i + 1) for i, r in enumerate(ranked[:k]) if r in relevant), 0.0)
 
 
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                             "\u2013": "-", "\u2014": "-", "\u00a0": " "})  # fmt: skip
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(text.translate(_TYPOGRAPHY).casefold().split())
 
 
 def evaluate_gold(
@@ -107,6 +117,12 @@ def evaluate_gold(
     fact_ok = cited_ok = n_fact = answered = declined = 0
     answerer = Answerer(searcher)
     misses = []
+    normed = [(p.id, _norm(p.text)) for p in searcher.passages]
+
+    def holding(keys: Sequence[str]) -> set[str]:
+        wanted = [_norm(k) for k in keys]
+        return {pid for pid, text in normed if any(k in text for k in wanted)}
+
     for q in gold:
         ranking = searcher.search(q.question, k=10, mode=mode)
         ranked = [h.passage.id for h in ranking.hits]
@@ -122,15 +138,16 @@ def evaluate_gold(
             answered += reply.answer is not None
             if q.fact:
                 n_fact += 1
-                holders = relevant_ids(searcher.passages, q.answers)
+                holders = holding(q.answers)
                 fact_ok += _norm(q.fact) in _norm(reply.answer or "")
                 cited_ok += any(
-                    c.passage.id in holders and q.fact in c.passage.text for c in reply.citations
+                    c.passage.id in holders and _norm(q.fact) in _norm(c.passage.text)
+                    for c in reply.citations
                 )
                 if _norm(q.fact) not in _norm(reply.answer or ""):
                     misses.append(f"answer lacks {q.fact!r}  {q.question!r} -> {reply.answer!r}")
         n_in += 1
-        relevant = relevant_ids(searcher.passages, q.answers)
+        relevant = holding(q.answers)
         if not relevant:
             raise EvalDataError(f"no passage holds the answer of {q.question!r}: {q.answers}")
         sums["hit@1"] += ranked[:1] != [] and ranked[0] in relevant
@@ -201,22 +218,30 @@ def load_beir(folder: Path, split: str = "test") -> BeirData:
 def beir_searcher(
     data: BeirData,
     embedder: Embedder,
-    workdir: Path,
+    folder: Path,
     progress: Callable[[int, int], None] | None = None,
+    corpus_hash: str = "beir",
 ) -> Searcher:
-    """A temporary index over the BEIR corpus, written and read like the real one."""
+    """An index over the BEIR corpus, written and read like the real one; one already in
+    folder for the same corpus and model is reused (embedding SciFact takes minutes)."""
+    try:
+        index = load_index(folder, embedder.name, embedder.dimension)
+        if index.manifest.corpus_hash == corpus_hash:
+            return Searcher(index, embedder)
+    except SearchError:
+        pass
     texts = [p.text for p in data.passages]
     vectors = embed_in_batches(embedder, texts, progress=progress)
     manifest = Manifest(
         schema_version=SCHEMA_VERSION, package_version=__version__, model=embedder.name,
         dimension=embedder.dimension, normalised=True, passage_count=len(texts),
-        document_count=0, corpus_hash="beir", build_id=uuid.uuid4().hex,
+        document_count=0, corpus_hash=corpus_hash, build_id=uuid.uuid4().hex,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=0.0,
         embedded_passages=len(texts),
     )  # fmt: skip
     keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
-    write_index(workdir / "beir-index", manifest, data.passages, (), vectors, keys)
-    return Searcher(load_index(workdir / "beir-index"), embedder)
+    write_index(folder, manifest, data.passages, (), vectors, keys)
+    return Searcher(load_index(folder), embedder)
 
 
 def evaluate_beir(searcher: Searcher, data: BeirData, mode: str) -> dict[str, float]:
@@ -235,8 +260,12 @@ def run_beir(
     embedder: Embedder,
     modes: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
+    cache: Path | None = None,
 ) -> dict[str, dict[str, float]]:
+    """Metrics per mode; with a cache folder the BEIR index is kept there for the next run."""
     data = load_beir(folder)
+    digest = hashlib.sha256((folder / "corpus.jsonl").read_bytes()).hexdigest()
     with tempfile.TemporaryDirectory(prefix="beir-") as tmp:
-        searcher = beir_searcher(data, embedder, Path(tmp), progress)
+        where = cache if cache is not None else Path(tmp) / "beir-index"
+        searcher = beir_searcher(data, embedder, where, progress, digest)
         return {mode: evaluate_beir(searcher, data, mode) for mode in modes}

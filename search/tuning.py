@@ -71,3 +71,25 @@ MAX_CITATIONS = 4
 # more than this share of the question's words (by rarity). Kept low: the question's own
 # superlative words ("most common", "came up most often") are never in a lead-in; gold.
 TABLE_MATCH_MIN = 0.0
+
+# --- rules that can be switched off as a whole (gold-fitted mechanisms) -------------------
+GLOSSARY = True  # spell out acronyms from search/data/glossary.tsv before searching
+SPELLING = True  # put right words neither the corpus nor an English dictionary knows
+TOPICS = True  # a question that names a section is matched in two parts (topics.py)
+SUPERLATIVES = True  # "most common X": the largest cell of the table asked about first
+
+# Each rule of ranking and answering, and the values that switch it off, for
+# `python -m search eval --ablate` (docs/evaluation.md holds the table it prints).
+ABLATIONS: dict[str, dict[str, object]] = {
+    "glossary": {"GLOSSARY": False},
+    "spelling": {"SPELLING": False},
+    "named sections": {"TOPICS": False},
+    "superlatives": {"SUPERLATIVES": False},
+    "intent boost": {"INTENT_BOOST": 0.0},
+    "lexical answerability": {"MATCH_MIN": 2.0},
+    "figure bonus": {"FIGURE_BONUS": 0.0},
+    "advice bonus": {"ADVICE_BONUS": 0.0},
+    "lead-in penalty": {"LEAD_IN_PENALTY": 0.0, "LEAD_IN_SHOWN": 0.0},
+    "whole-table bonus": {"WHOLE_BONUS": 0.0},
+    "date bonus": {"DATE_BONUS": 0.0},
+}

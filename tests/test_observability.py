@@ -237,8 +237,8 @@ def test_metrics_add_up_across_worker_processes(
     for proc in workers:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()[-2000:]
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
-    with TestClient(create_app(settings, embedder=FakeEmbedder())) as c:
+    merged = settings.model_copy(update={"metrics_dir": shared})
+    with TestClient(create_app(merged, embedder=FakeEmbedder())) as c:
         text = c.get("/metrics").text
     assert (
         _metric(text, "search_http_requests_total", 'method="GET",route="/search",status="200"')

@@ -45,6 +45,8 @@ _AT_LEAST = re.compile(r"\bat (least|most)\b", re.IGNORECASE)
 
 def superlative(question: str) -> str | None:
     """ "max", "min" or None; "at least one" is a quantity, not a superlative."""
+    if not tuning.SUPERLATIVES:
+        return None
     return intent(_AT_LEAST.sub(" ", question)).extreme
 
 

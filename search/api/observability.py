@@ -55,8 +55,9 @@ class Metrics:
     /metrics adds them all up.
     """
 
-    def __init__(self, searcher: Callable[[], Any], multiprocess: bool = False) -> None:
-        self.multiprocess = multiprocess
+    def __init__(self, searcher: Callable[[], Any], folder: Path | None = None) -> None:
+        self.folder = folder  # where the workers' counts meet; None: this process alone
+        self.multiprocess = folder is not None
         self.registry = CollectorRegistry()
         self.index = IndexCollector(searcher)
         reg = self.registry
@@ -111,7 +112,7 @@ class Metrics:
         if not self.multiprocess:
             return generate_latest(self.registry)
         merged = CollectorRegistry()
-        MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+        MultiProcessCollector(merged, path=str(self.folder))  # type: ignore[no-untyped-call]
         merged.register(self.index)
         return generate_latest(merged)
 
@@ -187,9 +188,7 @@ class QueryLog:
 
 class Observability:
     def __init__(self, app: FastAPI, settings: Settings) -> None:
-        self.metrics = Metrics(
-            lambda: getattr(app.state, "searcher", None), settings.metrics_dir is not None
-        )
+        self.metrics = Metrics(lambda: getattr(app.state, "searcher", None), settings.metrics_dir)
         self.query_log = QueryLog(settings.query_log) if settings.query_log else None
 
 

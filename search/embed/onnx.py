@@ -45,11 +45,11 @@ class OnnxEmbedder:
         self._lock = threading.Lock()
         # A second session of the same model, for a query that has the process to itself.
         # Made beside the start-up rather than in it; until it is there, the first serves.
+        # Not a daemon: a process that exits while onnxruntime is still making the session
+        # would abort ("terminate called without an active exception"), so exit waits for it.
         self._alone: Any = None
         if idle_threads > 1:
-            threading.Thread(
-                target=self._open_alone, args=(model_path, idle_threads), daemon=True
-            ).start()
+            threading.Thread(target=self._open_alone, args=(model_path, idle_threads)).start()
         self._tokenizer.enable_truncation(spec.max_length)
         if self._tokenizer.padding is None:  # the export saves it; older files may lack it
             self._tokenizer.enable_padding()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from search import tuning
+
 DEFAULT_GLOSSARY = Path(__file__).parent.parent / "data" / "glossary.tsv"
 
 # Words a question is phrased with rather than about; BM25 should not match on them.
@@ -79,6 +81,8 @@ class Glossary:
 
     def expand(self, query: str) -> str:
         """The query with any acronyms it uses spelled out after it."""
+        if not tuning.GLOSSARY:
+            return query
         found: list[str] = []
         lowered = " ".join(_WORD.findall(query.lower()))
         # Phrases ("county lines") are matched whole, single words one by one.

@@ -16,6 +16,7 @@ from search import tuning
 from search.chunk import tables
 from search.chunk.tables import Table, TableKey
 from search.chunk.text import PERCENT
+from search.config import Settings
 from search.embed.base import Embedder
 from search.errors import InvalidQuery
 from search.index import vectors
@@ -139,7 +140,7 @@ class Searcher:
         pool = max(k, tuning.POOL)  # fusion needs candidates beyond the k it returns
         query = searched = self.speller.correct(query)
         wants = intent(query)
-        topic = self.headings.named(query) if mode != "bm25" else None
+        topic = self.headings.named(query) if mode != "bm25" and tuning.TOPICS else None
         query = self.glossary.expand(query)
         vector = self.embedder.embed([query])[0]
         terms = self.lexical.terms(query)
@@ -210,7 +211,7 @@ def extreme_first(
     question (`relevance` of the lead-in) is meant ("the most frequent parental factor");
     its cells are compared by their figure and the winner moves to the top.
     """
-    if extreme is None:
+    if extreme is None or not tuning.SUPERLATIVES:
         return ranked
     found = tables.group((row, passages[row]) for row, _ in ranked)
     pointed: list[tables.TableKey] = []
@@ -232,3 +233,14 @@ def is_answerable(dense_top: float, lexical_match: float) -> bool:
     return dense_top >= tuning.DENSE_SURE or (
         dense_top >= tuning.DENSE_MAYBE and lexical_match >= tuning.MATCH_MIN
     )
+
+
+def open_searcher(settings: Settings) -> Searcher:
+    """The served index with the query path the service uses (the ONNX model when the index
+    has one; sentence-transformers is loaded only when it has not)."""
+    from search.index.open import LazyEmbedder, query_embedder
+    from search.index.store import load_index
+
+    embedder = query_embedder(settings, fallback=LazyEmbedder(settings))
+    index = load_index(settings.index_dir, embedder.name, embedder.dimension)
+    return Searcher(index, embedder, settings.glossary)

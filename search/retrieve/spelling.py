@@ -81,6 +81,8 @@ class Speller:
 
     def correct(self, question: str) -> str:
         """The question with each misspelt word replaced, keeping an initial capital."""
+        if not tuning.SPELLING:
+            return question
 
         lookups = 0
 
