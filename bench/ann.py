@@ -10,7 +10,7 @@ one query at a time on one thread, as the service runs them.
     python -m bench.ann --sizes 1000000 --kinds ivfpq --probes 0.125,0.25   # no HNSW build
 
 HNSW is measured at efSearch values (--ef), IVF-PQ at shares of its lists probed (--probes),
-each index built as search/vectors.py builds it for the service.
+each index built as search/index/vectors.py builds it for the service.
 """
 
 from __future__ import annotations

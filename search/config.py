@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         "to POST /admin/reload.",
     )
 
-    # Security and operations (see README, "Security and operations").
+    # Security and operations (see docs/security.md).
     api_keys: SecretStr | None = Field(
         None, description="Comma-separated API keys; when set, search routes need one."
     )

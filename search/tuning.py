@@ -27,7 +27,7 @@ POOL = 50
 # Added to a fused score in [0, 1] when a passage is of the kind the question asks for
 # (figures, themes, lessons); gold.
 INTENT_BOOST = 0.2
-# Added to the dense score of the passages of a section the question names (topics.py);
+# Added to the dense score of the passages of a section the question names (retrieve/topics.py);
 # gold hit@1 0.882 -> 0.924, the same for any bonus from 0.15 to 0.3.
 SECTION_BONUS = 0.2
 # A section is named when the question holds this share of its heading's words, weighted by
@@ -75,7 +75,7 @@ TABLE_MATCH_MIN = 0.0
 # --- rules that can be switched off as a whole (gold-fitted mechanisms) -------------------
 GLOSSARY = True  # spell out acronyms from search/data/glossary.tsv before searching
 SPELLING = True  # put right words neither the corpus nor an English dictionary knows
-TOPICS = True  # a question that names a section is matched in two parts (topics.py)
+TOPICS = True  # a question that names a section is matched in two parts (retrieve/topics.py)
 SUPERLATIVES = True  # "most common X": the largest cell of the table asked about first
 
 # Each rule of ranking and answering, and the values that switch it off, for

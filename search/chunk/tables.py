@@ -2,8 +2,8 @@
 statistic passages of the table it introduces ("Domestic abuse: 164 (59%). From the
 table: <lead-in>.", see chunk.statistic_parts).
 
-Pure functions over passages. The superlative re-rank (retrieve.py) and the figure answers
-(figures.py) read tables only through these, so both see the same tables, cells and figures.
+Pure functions over passages. The superlative re-rank (retrieve/searcher.py) and the figure answers
+(answer/figures.py) read tables only through these, so both see the same tables, cells and figures.
 """
 
 from __future__ import annotations

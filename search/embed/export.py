@@ -1,7 +1,7 @@
 """Build time only: export the sentence-transformers model to ONNX for the torch-free query path.
 
 One graph holds the transformer, the pooling and the L2 normalisation, so the served process
-only tokenises and runs it (search/onnx_embed.py). The weights are then quantised to 8 bits,
+only tokenises and runs it (search/embed/onnx.py). The weights are then quantised to 8 bits,
 and a quantised graph is kept only if every probe text's vector stays within cosine
 MIN_COSINE of the sentence-transformers vector; otherwise the next, more exact one is tried,
 and last the float32 graph.

@@ -1,6 +1,6 @@
 """Query-time embedding without torch: the index's ONNX export run by onnxruntime.
 
-The export (search/onnx_export.py, at build time) is one graph: transformer, pooling and
+The export (search/embed/export.py, at build time) is one graph: transformer, pooling and
 L2 normalisation, so this module only tokenises (the `tokenizers` package) and runs it.
 Importing this module is cheap; onnxruntime and tokenizers load when an embedder is made.
 """
