@@ -64,7 +64,7 @@ def load_collections(path: Path) -> list[Collection]:
             Collection(
                 name=entry["name"],
                 about=str(entry.get("about", "")),
-                corpus=tuple((base / p).resolve() for p in entry.get("corpus", [])),
+                corpus=tuple(base.resolve() / p for p in entry.get("corpus", [])),
                 questions=tuple((base / p).resolve() for p in entry.get("questions", [])),
                 index_of=entry.get("index_of"),
                 beir=(base / beir).resolve() if isinstance(beir, str) else None,
@@ -82,12 +82,17 @@ def _staged_corpus(collection: Collection, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     wanted: dict[str, Path] = {}
     for source in collection.corpus:
-        if not source.exists():
-            raise EvalDataError(f"{collection.name}: {source} does not exist")
-        files = [source] if source.is_file() else sorted(p for p in source.iterdir())
+        if source.is_file():
+            files = [source]
+        elif source.is_dir():
+            files = sorted(source.iterdir())
+        else:  # a pattern such as guidance/*.pdf
+            files = sorted(source.parent.glob(source.name))
+            if not files:
+                raise EvalDataError(f"{collection.name}: nothing matches {source}")
         for f in files:
             if f.is_file() and not f.name.startswith("."):
-                wanted[f.name] = f
+                wanted[f.name] = f.resolve()
     for old in folder.iterdir():
         if old.name not in wanted or old.resolve() != wanted[old.name]:
             old.unlink()
