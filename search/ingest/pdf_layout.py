@@ -47,6 +47,9 @@ class Fragment:
     y: float
     size: float
     bold: bool
+    # Footnote markers shown inside this fragment's text: pypdf joins a raised digit to the
+    # word before it when the PDF changes size by the text matrix rather than the font.
+    markers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,40 @@ def _is_bold(font: Any) -> bool:
         return False
 
 
+def _shown(op: bytes, args: list[Any]) -> str:
+    """The characters a Tj or TJ operator shows, as far as their codes are ASCII."""
+    parts = args[0] if op == b"TJ" and args else args[:1]
+    out = []
+    for part in parts if isinstance(parts, list) else []:
+        if isinstance(part, bytes):
+            out.append(part.decode("latin-1"))
+        elif isinstance(part, str):
+            out.append(part)
+    return "".join(out)
+
+
 def page_fragments(page: Any) -> list[list[Fragment]]:
     """The page's text as pypdf reads it, line by line, each line a list of fragments."""
     lines: list[list[Fragment]] = [[]]
+    font_size = [1.0]
+    last: list[tuple[float, float]] = []  # (size, baseline) of the last text shown
+    pending: list[str] = []  # markers shown since pypdf last reported text
+
+    def operator(op: bytes, args: list[Any], cm: list[float], tm: list[float]) -> None:
+        if op == b"Tf" and len(args) > 1 and isinstance(args[1], (int, float)):
+            font_size[0] = float(args[1])
+        if op not in (b"Tj", b"TJ"):
+            return
+        shown = _shown(op, args)
+        size = font_size[0] * math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+        if last and _MARKER.fullmatch(shown.strip()) and size <= last[-1][0] * MARKER_SIZE:
+            rise = y - last[-1][1]
+            if last[-1][0] * MARKER_RISE <= rise < last[-1][0]:
+                pending.append(shown.strip())
+                return  # the body text's baseline stays the one before the marker
+        if shown.strip():
+            last[:] = [(size, y)]
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         # The size a reader sees: the font size scaled by the text and page matrices.
@@ -80,14 +114,25 @@ def page_fragments(page: Any) -> list[list[Fragment]]:
         x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
         y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
         bold = _is_bold(font)
+        markers = tuple(pending) if text.strip() else ()
+        if markers:
+            pending.clear()
         for i, piece in enumerate(text.split("\n")):
             if i:
                 lines.append([])
             if piece:
-                lines[-1].append(Fragment(piece, x, y, round(size * (scale or 1.0), 1), bold))
+                size_seen = round(size * (scale or 1.0), 1)
+                lines[-1].append(Fragment(piece, x, y, size_seen, bold, markers))
 
-    page.extract_text(visitor_text=visit)
+    page.extract_text(visitor_text=visit, visitor_operand_after=operator)
     return [frags for frags in lines if any(f.text.strip() for f in frags)]
+
+
+def _drop_glued(text: str, markers: Sequence[str]) -> str:
+    """The text without each marker where it stands glued to the end of a word."""
+    for marker in markers:
+        text = re.sub(rf"(?<=[^\W\d_])([.,;:)\u2019\u201d]?){marker}(?!\d)", r"\1", text, count=1)
+    return text
 
 
 def make_line(frags: Sequence[Fragment]) -> Line | None:
@@ -96,7 +141,7 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     parts: list[str] = []
     previous: Fragment | None = None
     for frag in frags:
-        text = frag.text
+        text = _drop_glued(frag.text, frag.markers)
         if previous is not None and frag.size <= previous.size * MARKER_SIZE:
             marker = _MARKER.match(text.lstrip())
             if marker and frag.y - previous.y >= previous.size * MARKER_RISE:
