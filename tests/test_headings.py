@@ -79,3 +79,16 @@ def test_passages_jsonl_round_trips_headings_and_reads_old_rows(tmp_path: Path) 
     assert first == new and first.headings == ("Duties", "Schools")
     assert second.headings == ()
     assert len({first, second}) == 2  # still hashable: the API caches passages by value
+
+
+def test_a_title_heading_that_starts_the_title_stays_out_of_the_path() -> None:
+    blocks = [
+        Block("heading", "Promoting the health of children", 0, 32, level=1),
+        Block("heading", "Summary", 34, 41, level=2),
+        Block("paragraph", "Text.", 43, 48),
+    ]
+    [passage] = chunk_blocks(blocks, "d", "Promoting the health of children - update note")
+    assert (passage.section, passage.headings) == ("Summary", ("Summary",))
+    # A short heading that merely starts the title is a section like any other.
+    [passage] = chunk_blocks(blocks[1:], "d", "Summary of the guidance")
+    assert passage.headings == ("Summary",)

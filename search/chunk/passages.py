@@ -55,10 +55,13 @@ def chunk_document(source: str, document: str, fallback_title: str | None = None
 def _heading_path(path: list[tuple[int, str]], heading: Block, title: str) -> list[tuple[int, str]]:
     """The heading path once a heading is reached: deeper or equal levels closed, the heading
     added (a heading found by shape, level 0, counts as level 1). The document's own title
-    heading starts the path afresh without entering it."""
+    heading (the title, or of three words or more its start, as when a PDF's metadata title
+    adds "- update note") starts the path afresh without entering it."""
     level = max(heading.level, 1)
     kept = [(lv, h) for lv, h in path if lv < level]
-    if not kept and " ".join(heading.text.split()).casefold() == " ".join(title.split()).casefold():
+    text = " ".join(heading.text.split()).casefold()
+    whole = " ".join(title.split()).casefold()
+    if not kept and (text == whole or (len(text.split()) >= 3 and whole.startswith(text))):
         return []
     return [*kept, (level, heading.text)]
 
