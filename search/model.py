@@ -14,7 +14,7 @@ from typing import Any
 MODES = ("hybrid", "dense", "bm25")
 # What a passage is, as the API filter and the widget name it.
 
-KINDS = ("summary", "theme", "learning", "finding", "statistic")
+KINDS = ("summary", "theme", "learning", "finding", "statistic", "footnote")
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,16 @@ class Passage:
     end: int
     url: str | None = None  # where the document is published, when known
     page: int | None = None  # 1-based page of a PDF the passage starts on
+    # The heading path below the document title (section, subsection, ...); `section` is
+    # its last entry, or the title before the first heading.
+    headings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Block:
     """A structural element of the source: heading, paragraph, bullet or table."""
 
-    type: str  # "heading" | "paragraph" | "bullet" | "table"
+    type: str  # "heading" | "paragraph" | "bullet" | "table" | "footnote"
     text: str
     start: int
     end: int

@@ -52,6 +52,7 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "end",
         "url",
         "page",
+        "headings",
     }
 
 

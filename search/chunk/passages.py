@@ -52,6 +52,20 @@ def chunk_document(source: str, document: str, fallback_title: str | None = None
     return chunk_blocks(blocks, document, document_title(blocks, fallback_title or document))
 
 
+def _heading_path(path: list[tuple[int, str]], heading: Block, title: str) -> list[tuple[int, str]]:
+    """The heading path once a heading is reached: deeper or equal levels closed, the heading
+    added (a heading found by shape, level 0, counts as level 1). The document's own title
+    heading (the title, or of three words or more its start, as when a PDF's metadata title
+    adds "- update note") starts the path afresh without entering it."""
+    level = max(heading.level, 1)
+    kept = [(lv, h) for lv, h in path if lv < level]
+    text = " ".join(heading.text.split()).casefold()
+    whole = " ".join(title.split()).casefold()
+    if not kept and (text == whole or (len(text.split()) >= 3 and whole.startswith(text))):
+        return []
+    return [*kept, (level, heading.text)]
+
+
 def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Passage]:
     """Passages of parsed blocks: summary paragraphs, bullets by list kind, statistics.
 
@@ -59,6 +73,7 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
     through blocks their readers build from the markup.
     """
     section = title
+    path: list[tuple[int, str]] = []  # (level, heading) from the outermost in
     lead_in: str | None = None  # the paragraph that introduces the next list or table
     list_kind_now = "finding"
     previous = ""
@@ -67,12 +82,16 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
 
     def add(kind: str, text: str, start: int, end: int) -> None:
         pid = _passage_id(document, kind, section, text, seen)
-        passages.append(Passage(pid, document, title, section, kind, text, start, end))
+        heads = tuple(h for _, h in path)
+        passages.append(
+            Passage(pid, document, title, section, kind, text, start, end, headings=heads)
+        )
 
     for block in join_introduced(blocks):
         if block.type == "heading":
             section = block.text
             lead_in = None
+            path = _heading_path(path, block, title)
         elif block.type == "paragraph":
             for text, start, end in pieces(block.text, block.start):
                 add("summary", text, start, end)
@@ -82,6 +101,10 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
                 list_kind_now = list_kind(lead_in)
             for text, start, end in pieces(block.text, block.start):
                 add(list_kind_now, text, start, end)
+        elif block.type == "footnote":
+            for text, start, end in pieces(block.text, block.start):
+                add("footnote", text, start, end)
+            continue  # a note at the foot of a page neither introduces nor interrupts a list
         elif block.type == "table":
             context = (lead_in or section).strip().rstrip(":").rstrip() + "."
             for text, start, end in table_statistics(block.rows, context):

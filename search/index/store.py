@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import faiss
 import numpy as np
@@ -250,11 +250,20 @@ def indexed_documents(index_dir: Path) -> tuple[Document, ...]:
         return ()
 
 
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as its dataclass takes it: JSON gives a passage's heading path as a list, and a
+    frozen passage must hold a tuple to stay hashable. (Rows written before the field
+    existed lack it and take the default.)"""
+    if isinstance(row.get("headings"), list):
+        row["headings"] = tuple(row["headings"])
+    return row
+
+
 def read_jsonl(path: Path, cls: type[_Row]) -> list[_Row]:
     """The rows of a JSONL file of the index; IndexCorrupt when it is missing or unreadable."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return [cls(**json.loads(line)) for line in fh if line.strip()]
+            return [cls(**_fields(json.loads(line))) for line in fh if line.strip()]
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"{path}: missing") from exc
     except (ValueError, TypeError) as exc:

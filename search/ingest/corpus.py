@@ -88,6 +88,8 @@ def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument
     title = meta.pop("title", None)
     if title is not None and not isinstance(title, str):
         raise CorpusError(f"{path}{META_SUFFIX}: 'title' must be a string")
+    if title is None and found.title_final:
+        title = found.title
     doc = make_document(
         found, slugify(path.stem), fmt, source, sha, found.title or path.stem, url, title
     )

@@ -1,20 +1,25 @@
-"""Text PDFs through pypdf: lines with their font size and position, turned into text the
-chunker parses, with the offset where each page begins so passages can cite their page.
+"""Text PDFs through pypdf, read as a person reads them: headings with their levels,
+paragraphs whole (numbered ones with their number, one running over a page break joined),
+list items, and footnotes as passages of their own; contents pages, running headers and
+footers, page numbers and footnote reference markers left out.
 
-What the format exposes is used: outline (bookmark) titles and larger type mark headings,
-bullet characters mark list items, wider line gaps mark paragraph breaks, and lines that
-repeat at the top or bottom of most pages (running headers, page numbers) are dropped.
-Scanned PDFs have no text layer; they are refused with a hint to run OCR first.
+The reader builds the chunker's blocks itself, with the offset where each page begins so
+that passages cite their page. Headings come from the PDF outline (bookmarks) where it names
+them, else from larger or bold type. The title is the metadata's unless that is missing or
+poor, then the largest text on the first page. Scanned PDFs have no text layer; they are
+refused with a hint to run OCR first. Page geometry is in pdf_layout, word repair in
+pdf_words; thresholds there and here were measured on five DfE statutory guidance PDFs
+(17 to 244 pages; `python -m bench.pdf_report`).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,61 +27,55 @@ from typing import Any
 from pypdf import PasswordType, PdfReader
 
 from search.errors import CorpusError
-from search.ingest.base import Extracted, clean
+from search.ingest.base import BlockWriter, Extracted, clean
+from search.ingest.pdf_layout import (
+    Line,
+    body_size,
+    drop_contents,
+    drop_furniture,
+    make_line,
+    page_fragments,
+    split_footnotes,
+)
+from search.ingest.pdf_words import Vocabulary, join_lines, rejoin_split_words
 
 # pypdf logs what it repairs in damaged files; without a handler of its own, Python prints
 # those warnings on stderr, above the one-line message that refuses the file.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 HEADING_SCALE = 1.2  # a line this much larger than body text is a heading
-PARAGRAPH_GAP = 1.45  # a gap this much wider than the usual line spacing ends a paragraph
-# Word's Symbol-font bullets and other bullet glyphs the chunker does not know.
-_ODD_BULLET = re.compile(r"^[\uf0b7\uf0a7\uf076\uf0d8\u25cf\u25a0\u25aa\u2013\u2022o]\s+")
-_BULLET_START = re.compile(r"^(?:[-*+\u2022\u25e6\u2023]|\d{1,3}[.)])\s+")
-_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
+# A gap this much wider than the usual line spacing ends a paragraph (Word's 12pt body:
+# lines 16.8 to 17pt apart, paragraphs 23.6 to 24.5pt: 1.39 to 1.44 times).
+PARAGRAPH_GAP = 1.3
+HEADING_CHARS = 150  # longer than this, larger or bold type is emphasis, not a heading
+# Word's Symbol-font bullets and other bullet glyphs.
+_BULLET = re.compile(
+    r"^(?:[\uf0b7\uf0a7\uf076\uf0d8\u25cf\u25a0\u25aa\u25e6\u2022\u2023]\s*|[o*\u2013-]\s+)"
+)
+# "1.", "1.12", "3.4.1" opening a paragraph (a bare "2010" or "16 and 17" does not).
+_NUMBERED = re.compile(r"^\d{1,3}\.(?:\d{1,3}\.?)*\s+\S")
+_SINGLE_NUMBER = re.compile(r"^(\d{1,3})\.\s+")
+# A sentence is over: full stop, question or exclamation mark, colon or semicolon, maybe
+# inside closing quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
+_POOR_TITLE = re.compile(r"^(microsoft (word|powerpoint) - |untitled)|\.(docx?|pdf|rtf|odt)$", re.I)
 
 
-@dataclass(frozen=True)
-class _Line:
+@dataclass
+class _Item:
+    """A heading, paragraph, list item or footnote being assembled."""
+
+    type: str  # "heading" | "paragraph" | "bullet" | "footnote"
     text: str
-    size: float
-    y: float | None
-
-
-def _page_lines(page: Any) -> list[_Line]:
-    """The page's lines in reading order, each with its largest font size and baseline."""
-    lines: list[_Line] = []
-    frags: list[str] = []
-    sizes: list[float] = []
-    ys: list[float] = []
-
-    def end_line() -> None:
-        text = clean("".join(frags))
-        if text:
-            lines.append(_Line(text, max(sizes, default=0.0), ys[0] if ys else None))
-        frags.clear()
-        sizes.clear()
-        ys.clear()
-
-    def visit(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
-        # The size a reader sees: the font size scaled by the text and page matrices.
-        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
-        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
-        for i, piece in enumerate(text.split("\n")):
-            if i:
-                end_line()
-            frags.append(piece)
-            if piece.strip():
-                sizes.append(round(size * (scale or 1.0), 1))
-                ys.append(y)
-
-    page.extract_text(visitor_text=visit)
-    end_line()
-    return lines
+    page: int
+    level: int = 0
+    numbered: bool = False  # opens with its paragraph number
+    x: float = 0.0  # where its first line starts (a list item's continuation is indented)
+    style: tuple[float, bool] = (0.0, False)  # a heading's type size and weight
 
 
 def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
-    """(page index, title) -> heading level, from the PDF's bookmarks."""
+    """(page index, folded title) -> heading level, from the PDF's bookmarks."""
     found: dict[tuple[int, str], int] = {}
 
     def walk(items: list[Any], level: int) -> None:
@@ -88,9 +87,8 @@ def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
                 page = reader.get_destination_page_number(item)
             except Exception:  # a bookmark to nowhere is common and harmless
                 continue
-            if page is None:
-                continue
-            found[(page, clean(str(item.title)).casefold())] = min(level, 6)
+            if page is not None:
+                found[(page, _fold(str(item.title)))] = min(level, 6)
 
     try:
         walk(list(reader.outline), 1)
@@ -99,85 +97,176 @@ def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
     return found
 
 
-def _running_lines(pages: list[list[_Line]]) -> set[str]:
-    """Lines (digits ignored) that repeat at the top or bottom of most pages."""
-    if len(pages) < 3:
-        return set()
-    counts: Counter[str] = Counter()
-    for lines in pages:
-        edge = {_key(line.text) for line in lines[:2] + lines[-2:]}
-        counts.update(edge)
-    return {key for key, n in counts.items() if n >= max(3, 0.6 * len(pages))}
+def _fold(text: str) -> str:
+    return clean(text).casefold().rstrip(" .:")
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.casefold())
+def _heading_styles(pages: Sequence[Sequence[Line]], body: float) -> list[tuple[float, bool]]:
+    """Heading type styles, most prominent first: larger sizes, then bold body-size type."""
+    styles = {
+        line.style
+        for lines in pages
+        for line in lines
+        if line.size >= body * HEADING_SCALE or (line.bold and line.size >= body * 0.95)
+    }
+    return sorted(styles, key=lambda s: (-s[0], not s[1]))
 
 
-def _sizes(pages: list[list[_Line]]) -> tuple[float, list[float]]:
-    """The body text size (most characters) and the larger sizes used for headings."""
-    weight: Counter[float] = Counter()
-    for lines in pages:
-        for line in lines:
-            weight[line.size] += len(line.text)
-    if not weight:
-        return 0.0, []
-    body = weight.most_common(1)[0][0]
-    larger = sorted({s for s in weight if s >= body * HEADING_SCALE}, reverse=True)
-    return body, larger
+def _looks_like_heading(line: Line, body: float) -> bool:
+    larger = line.size >= body * HEADING_SCALE
+    bold = line.bold and line.size >= body * 0.95
+    text = line.text
+    return (larger or bold) and len(text) <= HEADING_CHARS and text[-1] not in ".,;"
 
 
-def _heading_level(
-    line: _Line, page: int, outline: dict[tuple[int, str], int], body: float, larger: list[float]
-) -> int | None:
-    level = outline.get((page, line.text.casefold()))
-    if level is not None:
-        return level
-    if body and line.size in larger and len(line.text) <= 150 and line.text[-1] not in ".,;:":
-        return min(larger.index(line.size) + 1, 6)
-    return None
+class _Headings:
+    """Levels for heading lines: the outline's where it names the heading, else the level
+    the outline gives headings of the same type style, else the style's rank."""
+
+    def __init__(self, outline: dict[tuple[int, str], int], styles: list[tuple[float, bool]]):
+        self.outline = outline
+        self.ranks = {style: min(i + 1, 6) for i, style in enumerate(styles)}
+        self.by_style: dict[tuple[float, bool], Counter[int]] = {}
+
+    def outline_level(self, text: str, page: int) -> int | None:
+        key = _fold(text)
+        for near in (page, page - 1, page + 1):  # a bookmark may point at the page before
+            if (near, key) in self.outline:
+                return self.outline[(near, key)]
+        return None
+
+    def level(self, text: str, page: int, style: tuple[float, bool]) -> int:
+        found = self.outline_level(text, page)
+        if found is not None:
+            self.by_style.setdefault(style, Counter())[found] += 1
+            return found
+        seen = self.by_style.get(style)
+        return seen.most_common(1)[0][0] if seen else self.ranks.get(style, 1)
 
 
-def _page_text(
-    lines: list[_Line],
-    page: int,
-    outline: dict[tuple[int, str], int],
-    body: float,
-    larger: list[float],
-) -> str:
-    """Markdown-like text of one page: '#' headings, one line per list item, blank lines
-    between paragraphs."""
-    ys = [line.y for line in lines]
-    gaps = [a - b for a, b in zip(ys, ys[1:], strict=False) if a is not None and b is not None]
-    usual = statistics.median([g for g in gaps if g > 0] or [0.0])
-    paragraphs: list[list[str]] = []
-    current: list[str] = []
-    prev_y: float | None = None
+def _page_items(
+    lines: Sequence[Line], page: int, body: float, headings: _Headings, vocab: Vocabulary
+) -> list[_Item]:
+    """One page's body lines as headings, paragraphs and list items, in reading order."""
+    # The usual spacing is between lines of one type style; a heading's spacing is its own.
+    gaps = [
+        a.y - b.y
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.style == b.style and a.y - b.y > 0
+    ]
+    usual = statistics.median(gaps) if gaps else 0.0
+    items: list[_Item] = []
+    prev: Line | None = None
     for line in lines:
-        text = _ODD_BULLET.sub("\u2022 ", line.text)
-        level = _heading_level(line, page, outline, body, larger)
-        gap = prev_y - line.y if prev_y is not None and line.y is not None else 0.0
-        prev_y = line.y
-        if level is not None:
-            if current:
-                paragraphs.append(current)
-            paragraphs.append(["#" * level + " " + text])
-            current = []
-        elif usual > 0 and gap > usual * PARAGRAPH_GAP and current:
-            paragraphs.append(current)
-            current = [text]
-        elif not current or _BULLET_START.match(text):
-            current.append(text)
-        elif current[-1].endswith("-") and current[-1][-2:-1].isalpha() and text[0].islower():
-            current[-1] += text  # a word hyphenated across the line break
+        gap = prev.y - line.y if prev is not None else 0.0
+        last = items[-1] if items else None
+        text = line.text
+        bullet = _BULLET.match(text) if len(text) > 2 else None
+        ended = last is None or last.type == "heading" or bool(_ENDS_SENTENCE.search(last.text))
+        heading_line = _looks_like_heading(line, body) and (ended or prev is None)
+        if heading_line and last is not None and last.type == "heading" and prev is not None:
+            if prev.style == line.style and 0 < gap <= line.size * 1.6:
+                last.text = join_lines(last.text, text, vocab)  # a heading over two lines
+                prev = line
+                continue
+        if heading_line:
+            items.append(_Item("heading", text, page, style=line.style))
+        elif bullet and not text[bullet.end() :][:1].isdigit():
+            items.append(_Item("bullet", text[bullet.end() :], page, x=line.x))
+        elif _NUMBERED.match(text) and ended:
+            items.append(_Item("paragraph", text, page, numbered=True, x=line.x))
+        elif (
+            last is None
+            or last.type == "heading"
+            or (last.type == "bullet" and line.x <= last.x + 1 and ended)
+            or (usual > 0 and gap > usual * PARAGRAPH_GAP and (ended or not text[0].islower()))
+        ):
+            items.append(_Item("paragraph", text, page, x=line.x))
         else:
-            current[-1] += " " + text
-    if current:
-        paragraphs.append(current)
-    return "\n\n".join("\n".join(p) for p in paragraphs)
+            last.text = join_lines(last.text, text, vocab)
+        prev = line
+    for item in items:
+        if item.type == "heading":
+            # Levels are given once a heading is whole: the outline names it whole.
+            item.level = headings.level(item.text, page, item.style)
+    return items
 
 
-def read_pdf(data: bytes, path: Path) -> Extracted:
+def _continues(last: _Item, first: _Item) -> bool:
+    """Whether a page's first paragraph carries on the previous page's last one."""
+    return (
+        last.type in ("paragraph", "bullet")
+        and first.type == "paragraph"
+        and not first.numbered
+        and not _ENDS_SENTENCE.search(last.text)
+    )
+
+
+def _as_list_items(items: list[_Item]) -> None:
+    """Single-number items ("1. Invite the nurse") after a lead-in or another list item are
+    a numbered list; elsewhere "1." opens a numbered paragraph and stays with it."""
+    for i, item in enumerate(items):
+        number = _SINGLE_NUMBER.match(item.text) if item.numbered else None
+        before = next((b for b in reversed(items[:i]) if b.type != "footnote"), None)
+        if number is None or before is None:
+            continue
+        if (before.type == "paragraph" and not before.numbered and before.text.endswith(":")) or (
+            before.type == "bullet"
+        ):
+            item.type, item.text, item.numbered = "bullet", item.text[number.end() :], False
+
+
+def _document_items(
+    pages: Sequence[Sequence[Line]], notes: Sequence[list[str]], body: float, headings: _Headings
+) -> list[_Item]:
+    vocab = Vocabulary(line.text for lines in pages for line in lines)
+    out: list[_Item] = []
+    pending: list[_Item] = []  # the previous page's footnotes, until its last paragraph ends
+    for number, lines in enumerate(pages):
+        items = _page_items(lines, number, body, headings, vocab)
+        if items and out and _continues(out[-1], items[0]):
+            out[-1].text = join_lines(out[-1].text, items.pop(0).text, vocab)
+        out.extend(pending)
+        out.extend(items)
+        pending = [_Item("footnote", note, number) for note in notes[number]]
+    out.extend(pending)
+    for item in out:
+        item.text = rejoin_split_words(item.text, vocab)
+    _as_list_items(out)
+    return out
+
+
+def _title(reader: PdfReader, first_page: Sequence[Line]) -> str | None:
+    """The metadata title, unless it is missing or poor (a file name, "Microsoft Word - ...",
+    under three words, a prefix of the first page's title, or sharing under half its words
+    with the first page, as a template's leftover title does); then the largest text on the
+    first page, joined across its lines."""
+    meta = reader.metadata
+    declared = clean(str(meta.title)) if meta is not None and meta.title else ""
+    shown = [line for line in first_page if line.text.strip(" .-")]
+    page_title = ""
+    if shown:
+        largest = max(line.size for line in shown)
+        run: list[str] = []
+        for line in shown:
+            if line.size == largest:
+                run.append(line.text)
+            elif run:
+                break
+        page_title = " ".join(run)
+    words = declared.casefold().split()
+    on_page = set(" ".join(line.text for line in first_page).casefold().split())
+    poor = (
+        len(words) < 3
+        or bool(_POOR_TITLE.search(declared))
+        or ("_" in declared and " " not in declared)
+        or page_title.casefold().startswith(declared.casefold())
+        or (bool(on_page) and sum(w in on_page for w in words) < len(words) / 2)
+    )
+    return (page_title or declared or None) if poor else declared
+
+
+def _open(data: bytes, path: Path) -> PdfReader:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         try:
@@ -187,30 +276,41 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
             opened = False
         if not opened:
             raise CorpusError(f"{path}: the PDF is password-protected")
-    pages = [_page_lines(page) for page in reader.pages]
-    running = _running_lines(pages)
-    pages = [
-        [
-            line
-            for i, line in enumerate(lines)
-            if not ((i < 2 or i >= len(lines) - 2) and _key(line.text) in running)
-            and not ((i == 0 or i == len(lines) - 1) and _PAGE_NUMBER.match(line.text))
-        ]
-        for lines in pages
+    return reader
+
+
+def read_pdf(data: bytes, path: Path) -> Extracted:
+    reader = _open(data, path)
+    raw = [
+        [line for frags in page_fragments(page) if (line := make_line(frags)) is not None]
+        for page in reader.pages
     ]
-    outline = _outline(reader)
-    body, larger = _sizes(pages)
-    parts: list[str] = []
-    starts: list[int] = []
-    pos = 0
-    for number, lines in enumerate(pages):
-        starts.append(pos)
-        text = _page_text(lines, number, outline, body, larger) + "\n\n"
-        parts.append(text)
-        pos += len(text)
-    text = "".join(parts)
-    if not text.strip():
+    body = body_size(raw)
+    pages = drop_furniture(raw)
+    notes: list[list[str]] = []
+    for i, lines in enumerate(pages):
+        kept, page_notes = split_footnotes(drop_contents(lines), body)
+        pages[i] = kept
+        notes.append(page_notes)
+    headings = _Headings(_outline(reader), _heading_styles(pages, body))
+    writer = BlockWriter()
+    starts: dict[int, int] = {}
+    for item in _document_items(pages, notes, body, headings):
+        count = len(writer.blocks)
+        if item.type == "heading":
+            writer.heading(item.text, item.level)
+        else:
+            writer.paragraph(item.text, item.type)
+        if len(writer.blocks) > count:
+            starts.setdefault(item.page, writer.blocks[-1].start)
+    found = writer.extracted(_title(reader, raw[0] if raw else []))
+    if not found.text.strip():
         raise CorpusError(f"{path}: the PDF has no text layer (a scanned PDF needs OCR first)")
-    meta = reader.metadata
-    title = meta.title if meta is not None and meta.title else None
-    return Extracted(text, None, str(title) if title else None, None, tuple(starts))
+    # A page with no block of its own begins where the next one does.
+    page_starts: list[int] = []
+    following = len(found.text)
+    for number in reversed(range(len(pages))):
+        following = min(following, starts.get(number, following))
+        page_starts.append(following)
+    page_starts.reverse()
+    return Extracted(found.text, found.blocks, found.title, None, tuple(page_starts), True)

@@ -1,0 +1,94 @@
+"""Each passage's heading path (Passage.headings), set by the chunker for every format, and
+its round trip through the index's passages.jsonl."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from search.chunk.passages import chunk_blocks, chunk_document
+from search.index.store import read_jsonl
+from search.model import Block, Passage
+
+MARKDOWN = """# Guidance
+
+Opening words.
+
+## Duties
+
+The duty applies.
+
+### Schools
+
+Schools must act.
+
+### Health
+
+Health must act.
+
+## Records
+
+Keep records.
+"""
+
+
+def test_markdown_heading_paths_below_the_title() -> None:
+    passages = chunk_document(MARKDOWN, "d")
+    assert [(p.section, p.headings, p.text) for p in passages] == [
+        ("Guidance", (), "Opening words."),
+        ("Duties", ("Duties",), "The duty applies."),
+        ("Schools", ("Duties", "Schools"), "Schools must act."),
+        ("Health", ("Duties", "Health"), "Health must act."),
+        ("Records", ("Records",), "Keep records."),
+    ]
+
+
+def test_shape_headings_count_as_level_one() -> None:
+    passages = chunk_document("Title line\n\nIntro text here.\n\nNext part\n\nMore text.\n", "d")
+    assert [(p.section, p.headings) for p in passages] == [
+        ("Title line", ()),
+        ("Next part", ("Next part",)),
+    ]
+
+
+def test_footnote_blocks_are_footnote_passages_that_keep_a_list_going() -> None:
+    blocks = [
+        Block("heading", "Learning", 0, 8, level=2),
+        Block("paragraph", "The key learning points are:", 10, 38),
+        Block("bullet", "Listen to the child.", 40, 60),
+        Block("footnote", "3 See chapter 2.", 62, 78),
+        Block("bullet", "Share information early.", 80, 104),
+    ]
+    passages = chunk_blocks(blocks, "d", "Guide")
+    assert [(p.kind, p.text, p.headings) for p in passages] == [
+        ("summary", "The key learning points are:", ("Learning",)),
+        ("learning", "Listen to the child.", ("Learning",)),
+        ("footnote", "3 See chapter 2.", ("Learning",)),
+        ("learning", "Share information early.", ("Learning",)),
+    ]
+
+
+def test_passages_jsonl_round_trips_headings_and_reads_old_rows(tmp_path: Path) -> None:
+    new = Passage("d:1", "d", "T", "Schools", "summary", "x", 0, 1, headings=("Duties", "Schools"))
+    old = asdict(Passage("d:2", "d", "T", "T", "summary", "y", 0, 1))
+    del old["headings"]  # written before the field existed
+    path = tmp_path / "passages.jsonl"
+    path.write_text(json.dumps(asdict(new)) + "\n" + json.dumps(old) + "\n")
+    first, second = read_jsonl(path, Passage)
+    assert first == new and first.headings == ("Duties", "Schools")
+    assert second.headings == ()
+    assert len({first, second}) == 2  # still hashable: the API caches passages by value
+
+
+def test_a_title_heading_that_starts_the_title_stays_out_of_the_path() -> None:
+    blocks = [
+        Block("heading", "Promoting the health of children", 0, 32, level=1),
+        Block("heading", "Summary", 34, 41, level=2),
+        Block("paragraph", "Text.", 43, 48),
+    ]
+    [passage] = chunk_blocks(blocks, "d", "Promoting the health of children - update note")
+    assert (passage.section, passage.headings) == ("Summary", ("Summary",))
+    # A short heading that merely starts the title is a section like any other.
+    [passage] = chunk_blocks(blocks[1:], "d", "Summary of the guidance")
+    assert passage.headings == ("Summary",)

@@ -1,0 +1,215 @@
+"""The PDF reader on long-document layouts: contents pages, running headers and page
+numbers, footnote markers and footnotes, paragraphs over page breaks, numbered paragraphs,
+heading paths from the outline or from type, and the title from the first page. The PDFs
+are drawn line by line with fpdf2 so that sizes and positions are exactly known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+from search.ingest.corpus import read_file
+from search.ingest.pdf_layout import is_contents_entry
+from search.ingest.pdf_words import Vocabulary, join_lines, rejoin_split_words
+from search.model import ParsedDocument
+
+BODY = 11  # pt; lines 15pt apart, paragraphs 26pt apart
+
+
+class _Page:
+    """Draws one page top-down: body lines, headings, a raised footnote marker."""
+
+    def __init__(self, pdf: FPDF, header: bool, number: int | None) -> None:
+        self.pdf = pdf
+        pdf.add_page()
+        self.y = 90.0
+        if header:
+            self._text(72, 40, "Children missing education", 8)
+        if number is not None:
+            self._text(290, 810, str(number), 9)
+
+    def _text(self, x: float, y: float, text: str, size: float, bold: bool = False) -> float:
+        self.pdf.set_font("Helvetica", "B" if bold else "", size)
+        self.pdf.text(x, y, text)
+        return x + self.pdf.get_string_width(text)
+
+    def heading(self, text: str, size: float, level: int | None = None) -> None:
+        self.y += 10
+        if level is not None:
+            self.pdf.set_y(self.y - size)
+            self.pdf.start_section(text, level=level)
+        self._text(72, self.y, text, size, bold=True)
+        self.y += size + 12
+
+    def line(self, text: str, x: float = 72, marker: str = "", rest: str = "") -> None:
+        end = self._text(x, self.y, text, BODY)
+        if marker:  # a footnote reference: smaller type, 4pt above the baseline
+            end = self._text(end, self.y - 4, marker, 7)
+            self._text(end, self.y, rest, BODY)
+        self.y += 15
+
+    def gap(self) -> None:
+        self.y += 11
+
+    def footnote(self, number: str, text: str) -> None:
+        end = self._text(72, 760, number, 5)
+        self._text(end + 2, 763, text, 8)
+
+
+def _write(path: Path, outline: bool, title: str | None) -> Path:
+    pdf = FPDF(unit="pt", format="A4")
+    if title is not None:
+        pdf.set_title(title)
+    level = (lambda n: n) if outline else (lambda n: None)
+
+    p = _Page(pdf, header=False, number=None)
+    p.heading("Children missing", 20)
+    p.y -= 16  # a title over two lines, set solid
+    p.heading("education", 20)
+    p.line("Statutory guidance for local authorities")
+
+    p = _Page(pdf, header=True, number=2)
+    p.heading("Contents", 16)
+    for entry in ("Summary 3", "About this guidance 3", "Duties 3", "Records . . . . . . 4"):
+        p.line(entry)
+        p.gap()
+
+    p = _Page(pdf, header=True, number=3)
+    p.heading("Summary", 16, level(0))
+    p.line("This guidance is for local authorities and schools.")
+    p.heading("About this guidance", 13, level(1))
+    p.line("The local authority has a duty", marker="1", rest=" to ensure that children")
+    p.line("of compulsory school age who are not registered pupils at a school and are")
+    p.line("not receiving suitable education otherwise are identified.")
+    p.gap()
+    p.line("Schools must tell the local authority when a pupil's name is to be")
+    p.footnote("1", "Section 436A of the Education Act 1996.")
+
+    p = _Page(pdf, header=True, number=4)
+    p.line("deleted from the admission register.")
+    p.heading("Records", 16, level(0))
+    p.line("1.12", x=72)
+    p.y -= 15  # the number and its text share a baseline, the text indented
+    p.line("The local authority must make enquiries", x=108)
+    p.line("within five days of the notification.", x=108)
+    p.gap()
+    p.line("1.13 Records must be kept for six years.")
+
+    p = _Page(pdf, header=True, number=5)
+    p.heading("Duties", 16, level(0))
+    p.line("Every school must have a named lead for attendance.")
+    pdf.output(str(path))
+    return path
+
+
+def _read(tmp_path: Path, outline: bool = True, title: str | None = None) -> ParsedDocument:
+    [doc] = read_file(_write(tmp_path / "cme.pdf", outline, title))
+    return doc
+
+
+def _by_text(doc: ParsedDocument, start: str) -> list[tuple[int | None, str, str, tuple[str, ...]]]:
+    return [(p.page, p.kind, p.text, p.headings) for p in doc.passages if p.text.startswith(start)]
+
+
+def test_contents_page_header_and_page_numbers_are_dropped(tmp_path: Path) -> None:
+    doc = _read(tmp_path)
+    texts = [p.text for p in doc.passages]
+    assert not any("About this guidance 3" in t or "Records" in t and ". ." in t for t in texts)
+    assert not any(t.isdigit() or t == "Contents" for t in texts)
+    # The running header (the title in small type on every page) is in no passage.
+    assert not any("Children missing education" in t for t in texts)
+    assert not any(p.page == 2 for p in doc.passages)  # the contents page gives nothing
+
+
+def test_footnote_marker_removed_and_footnote_kept_apart(tmp_path: Path) -> None:
+    doc = _read(tmp_path)
+    assert _by_text(doc, "The local authority has") == [
+        (3, "summary", "The local authority has a duty to ensure that children of compulsory "
+         "school age who are not registered pupils at a school and are not receiving suitable "
+         "education otherwise are identified.", ("Summary", "About this guidance")),
+    ]  # fmt: skip
+    assert [(p.page, p.text) for p in doc.passages if p.kind == "footnote"] == [
+        (3, "1 Section 436A of the Education Act 1996.")
+    ]
+    assert not any("436A" in p.text for p in doc.passages if p.kind != "footnote")
+
+
+def test_paragraph_over_a_page_break_stays_whole(tmp_path: Path) -> None:
+    doc = _read(tmp_path)
+    assert _by_text(doc, "Schools must") == [
+        (3, "summary", "Schools must tell the local authority when a pupil's name is to be "
+         "deleted from the admission register.", ("Summary", "About this guidance")),
+    ]  # fmt: skip
+    assert not _by_text(doc, "deleted")
+
+
+def test_numbered_paragraphs_keep_their_number(tmp_path: Path) -> None:
+    doc = _read(tmp_path)
+    assert [(p.kind, p.text) for p in doc.passages if p.section == "Records"] == [
+        ("summary", "1.12 The local authority must make enquiries within five days of the "
+         "notification."),
+        ("summary", "1.13 Records must be kept for six years."),
+    ]  # fmt: skip
+
+
+def test_heading_paths_from_the_outline(tmp_path: Path) -> None:
+    doc = _read(tmp_path, outline=True)
+    assert [(p.section, p.headings) for p in doc.passages if p.kind != "footnote"] == [
+        ("Children missing education", ()),
+        ("Summary", ("Summary",)),
+        ("About this guidance", ("Summary", "About this guidance")),
+        ("About this guidance", ("Summary", "About this guidance")),
+        ("Records", ("Records",)),
+        ("Records", ("Records",)),
+        ("Duties", ("Duties",)),
+    ]
+
+
+def test_heading_paths_from_type_sizes_without_outline(tmp_path: Path) -> None:
+    doc = _read(tmp_path, outline=False)
+    assert [p.headings for p in doc.passages if p.kind != "footnote"] == [
+        (),
+        ("Summary",),
+        ("Summary", "About this guidance"),
+        ("Summary", "About this guidance"),
+        ("Records",),
+        ("Records",),
+        ("Duties",),
+    ]
+
+
+def test_title_from_the_first_page(tmp_path: Path) -> None:
+    # No metadata title, and one that is only a prefix of the title on the first page.
+    assert _read(tmp_path, title=None).title == "Children missing education"
+    assert _read(tmp_path, title="Children missing").title == "Children missing education"
+    # A good metadata title is kept.
+    kept = "Children missing education: statutory guidance"
+    assert _read(tmp_path, title=kept).title == kept
+
+
+def test_contents_entries() -> None:
+    assert is_contents_entry("What legislation does this guidance refer to? 6")
+    assert is_contents_entry("Records . . . . . . 4")
+    assert is_contents_entry("Annex A\u2026\u202612")
+    assert not is_contents_entry("The Children Act 2004")
+    assert not is_contents_entry("1.12 The local authority must make enquiries")
+
+
+def test_split_words_rejoined_only_where_the_document_spells_them_whole() -> None:
+    vocab = Vocabulary(["It makes sense.", "The plan m akes no promise.", "a bout of flu"])
+    assert rejoin_split_words("The plan m akes no promise.", vocab) == "The plan makes no promise."
+    # "a bout": "a" is a word of the document, so the pieces stay apart.
+    vocab = Vocabulary(["a bout of flu", "a plan", "about this"])
+    assert rejoin_split_words("a bout of flu", vocab) == "a bout of flu"
+    # A lone letter beside a slash or full stop is no split word.
+    assert rejoin_split_words("s/he e.g. m akes", Vocabulary(["makes"])) == "s/he e.g. makes"
+
+
+def test_line_end_hyphens() -> None:
+    vocab = Vocabulary(["safeguarding matters", "looked-after children"])
+    assert join_lines("children's safe-", "guarding", vocab) == "children's safeguarding"
+    assert join_lines("looked-", "after children", vocab) == "looked-after children"
+    # Unknown either way: the hyphen stays, as most line-end hyphens in Word output are.
+    assert join_lines("well-", "being", vocab) == "well-being"
+    assert join_lines("the end", "of it", vocab) == "the end of it"
