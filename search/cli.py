@@ -420,7 +420,9 @@ def evaluate(
     else:
         collections = suite.load_collections(collections_file)
         rows = suite.run_suite(collections, settings, modes, split, say, only)
-    out: dict[str, object] = {f"{r.collection}/{r.mode}": r.metrics for r in rows}
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        out.setdefault(r.collection, {})[r.mode] = r.metrics
     ablation: list[suite.Row] = []
     if ablate and questions is None:
         from search import tuning
@@ -429,7 +431,10 @@ def evaluate(
             with suite.switched_off([rule]):
                 for r in suite.run_suite(collections, settings, ["hybrid"], split, None, only):
                     ablation.append(suite.Row(r.collection, f"-{rule}", r.metrics))
-        out["ablation"] = {f"{r.collection}/{r.mode}": r.metrics for r in ablation}
+        off: dict[str, dict[str, dict[str, float]]] = {}
+        for r in ablation:
+            off.setdefault(r.mode[1:], {})[r.collection] = r.metrics
+        out["ablation"] = dict(off)
     if as_json:
         click.echo(json.dumps(out))
         return

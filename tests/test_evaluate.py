@@ -83,7 +83,8 @@ def test_eval_cli_json_prints_only_json(
         cli, ["eval", "--questions", str(GOLD), "--index", index, "--mode", "bm25", "--json"]
     )
     assert r.exit_code == 0, r.output
-    metrics = json.loads(r.stdout)  # the whole of stdout is one JSON document
+    # The whole of stdout is one JSON document: collection -> mode -> metrics.
+    metrics = json.loads(r.stdout)["questions"]["bm25"]
     for key in (
         "hit@1",
         "hit@3",
