@@ -186,7 +186,11 @@ def _page_items(
             last.text = join_lines(last.text, text, vocab)
         prev = line
     for item in items:
-        if item.type == "heading":
+        if item.type == "heading" and len(item.text) > HEADING_CHARS:
+            # Lines of emphasis joined past any heading's length (the longest outline title
+            # of the guidance PDFs is 124 characters): a bold note, not a heading.
+            item.type = "paragraph"
+        elif item.type == "heading":
             # Levels are given once a heading is whole: the outline names it whole.
             item.level = headings.level(item.text, page, item.style)
     return items
