@@ -21,7 +21,7 @@ from search.chunk.blocks import document_title, text_blocks
 from search.chunk.passages import chunk_blocks, slugify
 from search.errors import CorpusError
 from search.ingest.base import Extracted, check_url, clean, one_line
-from search.model import ParsedDocument
+from search.model import ParsedDocument, group_names
 
 FORMATS = {
     ".md": "md",
@@ -42,7 +42,8 @@ FORMAT_NAMES = {
     "jsonl": "JSON Lines",
 }
 # A sidecar beside a corpus file gives what the file itself cannot say, e.g. the URL a PDF
-# is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}.
+# is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}, and
+# who may see it: {"audience": ["board", "dsl"]} (no audience: everyone may).
 META_SUFFIX = ".meta.json"
 _JSONL_ID = re.compile(r"^\w[\w.-]{0,199}$")
 
@@ -90,7 +91,7 @@ def sidecar_of(path: Path) -> Path:
     return path.with_name(path.name + META_SUFFIX)
 
 
-def _read_sidecar(path: Path) -> tuple[bytes, dict[str, Any]]:
+def read_sidecar(path: Path) -> tuple[bytes, dict[str, Any]]:
     meta_path = sidecar_of(path)
     if not meta_path.is_file():
         return b"", {}
@@ -107,7 +108,7 @@ def _read_sidecar(path: Path) -> tuple[bytes, dict[str, Any]]:
 def file_sha256(path: Path) -> str:
     """Hash of the file and its sidecar: when it is unchanged, so are its passages."""
     digest = hashlib.sha256(path.read_bytes())
-    digest.update(_read_sidecar(path)[0])
+    digest.update(read_sidecar(path)[0])
     return digest.hexdigest()
 
 
@@ -132,11 +133,12 @@ def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument
         raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise CorpusError(f"{path}: the file is empty")
-    meta_raw, meta = _read_sidecar(path)
+    meta_raw, meta = read_sidecar(path)
     sha = hashlib.sha256(data + meta_raw).hexdigest()
     source = path.relative_to(corpus_dir).as_posix() if corpus_dir else path.name
+    audience = audience_of(meta.pop("audience", None), f"{path}{META_SUFFIX}")
     if fmt == "jsonl":
-        return list(_jsonl_documents(data, path, source, sha))
+        return list(_jsonl_documents(data, path, source, sha, audience))
     reader = _reader(fmt)
     try:
         found = reader(data, path)
@@ -156,7 +158,17 @@ def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument
     )
     if not doc.passages:
         raise CorpusError(f"{path}: no text found to index")
-    return [replace(doc, metadata=meta)]
+    return [replace(doc, metadata=meta, audience=audience)]
+
+
+def audience_of(value: object, where: str) -> tuple[str, ...]:
+    """The groups a document is for, from its sidecar or JSONL line; () when open to all."""
+    if value is None:
+        return ()
+    try:
+        return group_names(value)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: 'audience' {exc}") from exc
 
 
 def make_document(
@@ -182,8 +194,11 @@ def make_document(
     return ParsedDocument(doc_id, title, fmt, source, url, sha, tuple(passages), len(pages) or None)
 
 
-def _jsonl_documents(data: bytes, path: Path, source: str, sha: str) -> Iterator[ParsedDocument]:
-    """One document per line: {"id", "text", optional "title", "url", anything else kept}."""
+def _jsonl_documents(
+    data: bytes, path: Path, source: str, sha: str, audience: tuple[str, ...] = ()
+) -> Iterator[ParsedDocument]:
+    """One document per line: {"id", "text", optional "title", "url", "audience", anything
+    else kept}. A line without an audience has the sidecar's (the file's), if any."""
     try:
         lines = data.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
@@ -213,8 +228,11 @@ def _jsonl_documents(data: bytes, path: Path, source: str, sha: str) -> Iterator
         if title is not None and not isinstance(title, str):
             raise CorpusError(f"{where}: 'title' must be a string")
         url = check_url(row.pop("url", None), where)
+        own = row.pop("audience", None)
         doc = make_document(Extracted(text), doc_id, "jsonl", source, sha, doc_id, url, title)
-        yield replace(doc, metadata=row)
+        yield replace(
+            doc, metadata=row, audience=audience_of(own, where) if own is not None else audience
+        )
     if not seen:
         raise CorpusError(f"{path}: the file holds no documents")
 
