@@ -7,7 +7,7 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,23 +33,47 @@ class Searcher:
     """Everything a query needs, loaded once: the index, its passages, BM25 and the embedder."""
 
     def __init__(
-        self, index: LoadedIndex, embedder: Embedder, glossary: Path | None = None
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        glossary: Path | None = None,
+        documents: Collection[str] | None = None,
     ) -> None:
+        """documents: the ids of the only documents to search (a view: see
+        search.retrieve.views); their words alone make the BM25 statistics, the spelling
+        vocabulary, the glossary's corpus check and the sections. None: all of them."""
         self.index = index
         self.embedder = embedder
-        self.passages = index.passages
+        self.glossary_path = glossary
+        self.passages = index.passages  # all of them: rows are FAISS ids
+        self.documents = {
+            d.id: d for d in index.documents if documents is None or d.id in documents
+        }
+        # The rows this searcher may return; None: all. Nothing else is read.
+        self.rows: np.ndarray | None = None
+        seen = list(enumerate(self.passages))
+        if documents is not None:
+            seen = [(i, p) for i, p in seen if p.document in self.documents]
+            self.rows = np.array([i for i, _ in seen], dtype=np.int64)
+        visible = [p for _, p in seen]
         chosen = load_glossary(glossary) if glossary else load_glossary()
-        self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in self.passages))
-        self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
+        self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in visible))
+        self.sections = tuple(dict.fromkeys(p.section for p in visible))
         self._section_key = {s.casefold(): s for s in self.sections}
-        self.documents = {d.id: d for d in index.documents}
-        texts = [lexical_text(p) for p in self.passages]
+        texts = [lexical_text(p) for p in visible]
         self.lexical = Lexical(texts)
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(_NUMBER.search(p.text)) for p in self.passages)
-        self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
+        self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
+        # The documents only some groups may see (by id), for views of this searcher.
+        self.audiences = {d.id: d.audience for d in self.documents.values() if d.audience}
+
+    @property
+    def passage_count(self) -> int:
+        """How many passages this searcher can return."""
+        return len(self.passages) if self.rows is None else len(self.rows)
 
     def resolve_filters(
         self, section: str | None, kind: str | None, document: str | None = None
@@ -78,16 +102,18 @@ class Searcher:
     def allowed(
         self, section: str | None, kind: str | None, document: str | None = None
     ) -> np.ndarray | None:
-        """Row numbers that pass the filters, or None when nothing is filtered."""
+        """Row numbers that pass the filters (among the searcher's rows), or None for all."""
         if section is None and kind is None and document is None:
-            return None
+            return self.rows
+        rows = range(len(self.passages)) if self.rows is None else self.rows.tolist()
+        passages = self.passages
         return np.array(
             [
                 i
-                for i, p in enumerate(self.passages)
-                if (section is None or p.section == section)
-                and (kind is None or p.kind == kind)
-                and (document is None or p.document == document)
+                for i in rows
+                if (section is None or passages[i].section == section)
+                and (kind is None or passages[i].kind == kind)
+                and (document is None or passages[i].document == document)
             ],
             dtype=np.int64,
         )
@@ -136,20 +162,31 @@ class Searcher:
         terms = self.lexical.terms(query)
         match = self.lexical.best_match(terms)
         dense = self.dense(vector, pool, allowed)
-        # Whether the corpus covers the question is judged over all of it, not the filtered part.
-        dense_top = dense[0][1] if allowed is None and dense else self._dense_top(vector)
+        # Whether the corpus covers the question is judged over all of it (all the searcher
+        # may see), not the filtered part.
+        filtered = allowed is not self.rows
+        dense_top = dense[0][1] if not filtered and dense else self._dense_top(vector)
         if topic is not None:
             dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":
             ranked = dense
         else:
-            lexical = self.bm25(self.lexical.scores(terms), pool, allowed)
+            lexical = self.bm25(self.lexical_scores(terms), pool, allowed)
             weight = tuning.LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
             ranked = self._rerank(ranked, wants, terms)
         hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
         return Ranking(hits, is_answerable(dense_top, match), dense_top, match, searched)
+
+    def lexical_scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 scores of every row (zero for rows outside the searcher's)."""
+        scores = self.lexical.scores(terms)
+        if self.rows is None:
+            return scores
+        full = np.zeros(len(self.passages), dtype=np.float32)
+        full[self.rows] = scores
+        return full
 
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
@@ -184,7 +221,7 @@ class Searcher:
         return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), tuning.SECTION_BONUS)
 
     def _dense_top(self, vector: np.ndarray) -> float:
-        best = self.dense(vector, 1, None)
+        best = self.dense(vector, 1, self.rows)
         return best[0][1] if best else 0.0
 
 
