@@ -136,7 +136,12 @@ class Searcher:
         if k <= 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        # Ties go to the earlier row, at the cut too: the same rows in the same order
+        # however many rows around them a view leaves out.
+        cut = scores[top].min()
+        above = np.flatnonzero(scores > cut)
+        top = np.concatenate([above, np.flatnonzero(scores == cut)[: k - len(above)]])
+        top = top[np.lexsort((top, -scores[top]))]
         return [(r, s) for r, s in zip(top.tolist(), scores[top].tolist(), strict=True) if s > 0]
 
     def search(
