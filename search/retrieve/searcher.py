@@ -52,9 +52,11 @@ class Searcher:
         # The rows this searcher may return; None: all. Nothing else is read.
         self.rows: np.ndarray | None = None
         seen = list(enumerate(self.passages))
+        self._selector: vectors.RowSelector | None = None
         if documents is not None:
             seen = [(i, p) for i, p in seen if p.document in self.documents]
             self.rows = np.array([i for i, _ in seen], dtype=np.int64)
+            self._selector = vectors.RowSelector(self.rows, len(self.passages))
         visible = [p for _, p in seen]
         chosen = load_glossary(glossary) if glossary else load_glossary()
         self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in visible))
@@ -122,13 +124,15 @@ class Searcher:
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """Rows and cosine scores of the k nearest passages among the allowed ones."""
-        return vectors.search(self.index.faiss_index, vector, k, allowed)
+        prepared = self._selector if allowed is self.rows else None
+        return vectors.search(self.index.faiss_index, vector, k, allowed, prepared=prepared)
 
     def bm25(
         self, scores: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """Rows and BM25 scores of the k best lexical matches (zero scores left out)."""
-        if allowed is not None:
+        # A view's own rows need no mask: lexical_scores is zero outside them.
+        if allowed is not None and allowed is not self.rows:
             masked = np.full_like(scores, -1.0)
             masked[allowed] = scores[allowed]
             scores = masked
@@ -218,7 +222,11 @@ class Searcher:
         topic: Topic,
         allowed: np.ndarray | None,
     ) -> list[tuple[int, float]]:
-        rows = topic.rows if allowed is None else np.intersect1d(topic.rows, allowed)
+        # The topic's rows are the view's already (its sections are made from them).
+        if allowed is None or allowed is self.rows:
+            rows = topic.rows
+        else:
+            rows = np.intersect1d(topic.rows, allowed)
         if not len(rows):
             return dense
         rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
