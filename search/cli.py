@@ -425,7 +425,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     # index is current this loads no model: the workers load the ONNX export themselves.
     builder = prepare_index(settings, say=_say, progress=_progress("embedding"))
     _say(f"serving on http://{settings.host}:{settings.port} (docs at /docs)")
-    if settings.api_keys is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
+    keyless = settings.api_keys is None and settings.keys_file is None
+    if (
+        keyless
+        and not settings.trust_proxy
+        and settings.host not in ("127.0.0.1", "localhost", "::1")
+    ):
         _say("warning: no SEARCH_API_KEYS set: anyone who can reach this address can search")
     # JSON lines without query strings; uvicorn's own access log would print them.
     options: dict[str, Any] = {

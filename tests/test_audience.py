@@ -27,10 +27,12 @@ from search.cli import cli
 from search.config import Settings
 from search.errors import CorpusError, DocumentNotFound
 from search.index.build import build_index, index_is_current
-from search.index.store import load_index
+from search.index.store import LoadedIndex, load_index
 from search.index.update import set_audience
 from search.ingest.corpus import read_file
-from tests.access_corpus import BOARD, DSL, OPEN
+from search.retrieve.searcher import Searcher
+from search.retrieve.views import ADMIN, EVERYONE, Viewer, cached_view, view_of, warm
+from tests.access_corpus import BOARD, DSL, OPEN, write_corpus
 from tests.fakes import FakeEmbedder
 
 ADMIN_KEY, BOARD_KEY = "admin-key-0123456789", "board-key-0123456789"
@@ -171,6 +173,24 @@ def test_admin_http_audience_takes_effect_at_once(
     r = c.put("/admin/documents/x.md", content=b"# T\n\nText here.", params={"audience": "a\x01"},
               headers=admin)  # fmt: skip
     assert r.status_code == 422
+
+
+def test_a_new_index_comes_with_the_views_in_use_already_built(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    index = load_index_built(corpus, tmp_path / "index")
+    board, dsl = Viewer(frozenset({"board"})), Viewer(frozenset({"dsl"}))
+    old = Searcher(index, FakeEmbedder())
+    view_of(old, board)
+    new = Searcher(index, FakeEmbedder())
+    warm(new, old)
+    assert cached_view(new, board) is not None and cached_view(new, EVERYONE) is not None
+    assert cached_view(new, dsl) is None
+    assert cached_view(new, ADMIN) is new
+
+
+def load_index_built(corpus: Path, index: Path) -> LoadedIndex:
+    build_index(corpus, index, FakeEmbedder())
+    return load_index(index)
 
 
 def test_admin_routes_close_once_documents_are_restricted(corpus: Path, tmp_path: Path) -> None:

@@ -117,7 +117,16 @@ def cached_view(searcher: Searcher, viewer: Viewer) -> Searcher | None:
     return _views(searcher).cached(viewer)
 
 
-def may_see(searcher: Searcher, viewer: Viewer, doc_id: str) -> bool:
-    """Whether the document exists and the viewer may see it."""
-    doc = searcher.documents.get(doc_id)
-    return doc is not None and viewer.may_see(doc.audience)
+def warm(searcher: Searcher, previous: Searcher | None = None) -> None:
+    """Build, before the searcher serves, the open view and the views the previous searcher
+    (the index it replaces) had built, so nobody's first question after a reload waits."""
+    if not searcher.audiences:
+        return
+    views = _views(searcher)
+    views.of(EVERYONE)
+    old = _VIEWS.get(previous) if previous is not None else None
+    for key in list(old._cache) if old is not None else ():
+        wanted = tuple(a for a in key if a in views.audiences)
+        with views._lock:
+            if wanted != views.audiences and wanted not in views._cache:
+                views._cache[wanted] = views._build(wanted)
