@@ -93,7 +93,9 @@ def test_unchanged_files_are_not_parsed_again_on_add(
     parsed: Counter[str] = Counter()
     real = search.ingest.corpus.read_file
 
-    def counting(path: Path, corpus: Path | None = None) -> list[ParsedDocument]:
+    def counting(
+        path: Path, corpus: Path | None = None
+    ) -> list[ParsedDocument]:
         parsed[path.name] += 1
         return real(path, corpus)
 

@@ -25,6 +25,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import os
 import secrets
 import threading
@@ -33,11 +34,27 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.requests import Request
+from starlette.types import Message, Send
+
 from search.errors import SearchError
 from search.model import group_names
+from search.retrieve.views import ADMIN, Viewer
+
+audit_log = logging.getLogger("search.audit")
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 80 ms and 16 MB a check
 KNOWN_KEYS = 4096  # presented keys whose check is remembered (by keyed hash, never the key)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the presented key (if any) grants. key_id is a hash prefix, never the key."""
+
+    role: str  # "anonymous", "invalid", "user" or "admin"
+    key_id: str | None = None
+    groups: frozenset[str] = frozenset()  # for documents with an audience
+    name: str | None = None  # the key's name in the keys file, or "proxy"
 
 
 class KeysFileError(SearchError):
@@ -217,3 +234,44 @@ def header_groups(raw: str | None) -> frozenset[str]:
 def new_key() -> str:
     """A random key: 32 bytes, URL-safe."""
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller the security middleware identified (anonymous if it did not run)."""
+    caller = request.scope.get("state", {}).get("caller")
+    return caller if isinstance(caller, Caller) else Caller("anonymous")
+
+
+def viewer_of(request: Request) -> Viewer:
+    """Which documents the caller may see: admins all, others the open ones and those
+    whose audience shares a group with theirs."""
+    caller = caller_of(request)
+    return ADMIN if caller.role == "admin" else Viewer(caller.groups)
+
+
+def audited(send: Send, method: str, path: str, caller: Caller) -> Send:
+    """send, logging who called which route and the status they got (never the query
+    string or the body: the question stays with the asker)."""
+    if not path.isprintable():  # one log line per request, whatever was typed
+        path = path.encode("unicode_escape").decode("ascii")
+
+    async def send_audited(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            audit_log.info(
+                "%s %s %d %s",
+                method,
+                path,
+                message["status"],
+                caller.name or caller.role,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": message["status"],
+                    "caller": caller.name or caller.role,
+                    "role": caller.role,
+                    "groups": sorted(caller.groups),
+                },
+            )
+        await send(message)
+
+    return send_audited

@@ -7,7 +7,7 @@ from typing import Annotated, cast
 import anyio.to_thread
 from fastapi import Depends, Request
 
-from search.api.security import viewer_of
+from search.api.access import viewer_of
 from search.errors import IndexNotFound
 from search.retrieve.searcher import Searcher
 from search.retrieve.views import cached_view, view_of

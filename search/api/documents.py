@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from search.api.access import viewer_of
 from search.api.deps import SearcherDep
 from search.api.schemas import DocumentDetail, DocumentOut, DocumentsResponse, ErrorResponse
-from search.api.security import viewer_of
 from search.errors import DocumentNotFound
 
 router = APIRouter(tags=["documents"])

@@ -31,8 +31,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from search.api.access import caller_of, viewer_of
 from search.api.schemas import ErrorResponse
-from search.api.security import Access, caller_of, route_path, viewer_of
+from search.api.security import Access, route_path
 from search.config import Settings
 from search.errors import IndexNotFound, SearchError
 from search.logs import request_id_var

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -20,13 +18,19 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from search.api.access import KeyRing, TrustedProxies, header_groups, load_keys_file
+from search.api.access import (
+    Caller,
+    KeyRing,
+    TrustedProxies,
+    audited,
+    header_groups,
+    load_keys_file,
+)
 from search.api.headers import PagePolicies, add_security_headers
 from search.api.ratelimit import RateLimiter, parse_rate
 from search.api.schemas import ErrorResponse
 from search.config import Settings
 from search.errors import Forbidden, PayloadTooLarge, RateLimited, SearchError, Unauthorized
-from search.retrieve.views import ADMIN, Viewer
 
 # Load balancers and a widget on an intranet page have no key. The API docs and schema
 # describe the routes but hold no data, and "Authorize" in /docs needs them to load.
@@ -52,19 +56,7 @@ AUDIENCE_SUFFIX = "/audience"  # PUT /admin/documents/{id}/audience: a small JSO
 # Health checks come every few seconds from every balancer; they never count against a limit.
 UNLIMITED_PATHS = frozenset({"/health", "/ready"})
 
-audit_log = logging.getLogger("search.audit")
-
 KEY_HINT = "send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """What the presented key (if any) grants. key_id is a hash prefix, never the key."""
-
-    role: str  # "anonymous", "invalid", "user" or "admin"
-    key_id: str | None = None
-    groups: frozenset[str] = frozenset()  # for documents with an audience
-    name: str | None = None  # the key's name in the keys file, or "proxy"
 
 
 def _digests(keys: str | None) -> tuple[bytes, ...]:
@@ -228,19 +220,6 @@ def require_admin(request: Request) -> None:
 AdminDep = Annotated[None, Depends(require_admin)]
 
 
-def caller_of(request: Request) -> Caller:
-    """The caller the security middleware identified (anonymous if it did not run)."""
-    caller = request.scope.get("state", {}).get("caller")
-    return caller if isinstance(caller, Caller) else Caller("anonymous")
-
-
-def viewer_of(request: Request) -> Viewer:
-    """Which documents the caller may see: admins all, others the open ones and those
-    whose audience shares a group with theirs."""
-    caller = caller_of(request)
-    return ADMIN if caller.role == "admin" else Viewer(caller.groups)
-
-
 def error_response(exc: SearchError) -> JSONResponse:
     """The one JSON shape of every error: {"detail": ..., "errors": [...]}."""
     return JSONResponse(
@@ -339,34 +318,6 @@ class SecurityMiddleware:
             return message
 
         return receive_limited
-
-
-def audited(send: Send, method: str, path: str, caller: Caller) -> Send:
-    """send, logging who called which route and the status they got (never the query
-    string or the body: the question stays with the asker)."""
-    if not path.isprintable():  # one log line per request, whatever was typed
-        path = path.encode("unicode_escape").decode("ascii")
-
-    async def send_audited(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            audit_log.info(
-                "%s %s %d %s",
-                method,
-                path,
-                message["status"],
-                caller.name or caller.role,
-                extra={
-                    "method": method,
-                    "path": path,
-                    "status": message["status"],
-                    "caller": caller.name or caller.role,
-                    "role": caller.role,
-                    "groups": sorted(caller.groups),
-                },
-            )
-        await send(message)
-
-    return send_audited
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
