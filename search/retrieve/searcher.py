@@ -130,9 +130,15 @@ class Searcher:
     def bm25(
         self, scores: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
-        """Rows and BM25 scores of the k best lexical matches (zero scores left out)."""
-        # A view's own rows need no mask: lexical_scores is zero outside them.
-        if allowed is not None and allowed is not self.rows:
+        """Rows and BM25 scores of the k best lexical matches (zero scores left out).
+
+        scores are the searcher's own (Lexical.scores): one per row of a view, which are
+        ranked as they would be in a corpus of those rows alone, then named by index row.
+        """
+        if self.rows is not None and allowed is not None:
+            # The filter's rows are the view's (allowed() picks among them): as positions.
+            allowed = None if allowed is self.rows else np.searchsorted(self.rows, allowed)
+        if allowed is not None:
             masked = np.full_like(scores, -1.0)
             masked[allowed] = scores[allowed]
             scores = masked
@@ -140,13 +146,9 @@ class Searcher:
         if k <= 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
-        # Ties go to the earlier row, at the cut too: the same rows in the same order
-        # however many rows around them a view leaves out.
-        cut = scores[top].min()
-        above = np.flatnonzero(scores > cut)
-        top = np.concatenate([above, np.flatnonzero(scores == cut)[: k - len(above)]])
-        top = top[np.lexsort((top, -scores[top]))]
-        return [(r, s) for r, s in zip(top.tolist(), scores[top].tolist(), strict=True) if s > 0]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        rows = top if self.rows is None else self.rows[top]
+        return [(r, s) for r, s in zip(rows.tolist(), scores[top].tolist(), strict=True) if s > 0]
 
     def search(
         self,
@@ -180,22 +182,13 @@ class Searcher:
         if mode == "dense":
             ranked = dense
         else:
-            lexical = self.bm25(self.lexical_scores(terms), pool, allowed)
+            lexical = self.bm25(self.lexical.scores(terms), pool, allowed)
             weight = tuning.LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
             ranked = self._rerank(ranked, wants, terms)
         hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
         return Ranking(hits, is_answerable(dense_top, match), dense_top, match, searched)
-
-    def lexical_scores(self, terms: list[str]) -> np.ndarray:
-        """BM25 scores of every row (zero for rows outside the searcher's)."""
-        scores = self.lexical.scores(terms)
-        if self.rows is None:
-            return scores
-        full = np.zeros(len(self.passages), dtype=np.float32)
-        full[self.rows] = scores
-        return full
 
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
