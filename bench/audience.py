@@ -1,9 +1,11 @@
 """What restricted documents cost a search: /search throughput with no audiences against
 callers who see a filtered view of the same index.
 
-Uses a built index with its ONNX query model (by default the lead's evaluation index of
-the bundled corpus and the guidance PDFs, index/eval/guidance, when /work/main has one),
-copied to a temporary folder with its corpus. The copy is served as it is (no
+Uses a built index with its ONNX query model: by default the evaluation index of the
+bundled corpus and the guidance PDFs in /work/main (index/eval/guidance) when this
+version can read it, else one built here once (index/bench-audience, from corpus/ and the
+PDFs of /work/main/eval/guidance if present; a few minutes, reused after). It is copied
+to a temporary folder with its corpus. The copy is served as it is (no
 audiences); then two documents are given audiences with `set_audience` (nothing is
 embedded: the largest for "board", the smallest for a group nobody asking is in) and the
 same questions are asked by a board member (a view of nearly the whole index: the cost of
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,11 +37,14 @@ from fastapi.testclient import TestClient
 from search.api import create_app
 from search.api.access import hash_key
 from search.config import Settings
+from search.errors import SearchError
+from search.index.open import prepare_index
 from search.index.store import load_index
 from search.index.update import set_audience
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAD = Path("/work/main/index/eval")
+PDFS = Path("/work/main/eval/guidance")
 GOLD = ROOT / "tests" / "data" / "gold.jsonl"
 PLAIN, BOARD = "bench-plain-key-0123456789", "bench-board-key-0123456789"
 
@@ -49,9 +55,19 @@ def _questions(n: int) -> list[str]:
 
 
 def _default_index() -> tuple[Path, Path]:
-    if (LEAD / "guidance" / "manifest.json").exists():
+    """The lead's evaluation index if this version reads it, else one built here."""
+    try:
+        load_index(LEAD / "guidance")
         return LEAD / "guidance", LEAD / "guidance-corpus"
-    return ROOT / "index" / "default", ROOT / "corpus"
+    except SearchError as exc:
+        print(f"not using {LEAD / 'guidance'}: {exc.message}", file=sys.stderr)
+    corpus, index = ROOT / "index" / "bench-audience-corpus", ROOT / "index" / "bench-audience"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for source in [*sorted((ROOT / "corpus").glob("*.md")), *sorted(PDFS.glob("*.pdf"))]:
+        if source.name != "README.md" and not (corpus / source.name).exists():
+            shutil.copy(source, corpus / source.name)
+    prepare_index(Settings(corpus_dir=corpus, index_dir=index), say=print)
+    return index, corpus
 
 
 @contextmanager
@@ -74,13 +90,14 @@ def _round(client: TestClient, key: str, questions: list[str]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    index_dir, corpus_dir = _default_index()
-    ap.add_argument("--index", type=Path, default=index_dir)
-    ap.add_argument("--corpus", type=Path, default=corpus_dir)
+    ap.add_argument("--index", type=Path, help="a built index (with --corpus, its corpus)")
+    ap.add_argument("--corpus", type=Path)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("-n", type=int, default=181, help="questions per round (gold set)")
     args = ap.parse_args()
     questions = _questions(args.n)
+    if args.index is None or args.corpus is None:
+        args.index, args.corpus = _default_index()
     with tempfile.TemporaryDirectory(prefix="bench-audience-") as tmp:
         root = Path(tmp)
         keys = root / "keys.toml"
