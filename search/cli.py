@@ -202,6 +202,11 @@ def _report(change: Change, settings: Settings) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--url", default=None, help="Where the file is published (one file only).")
 @click.option("--title", default=None, help="Its title, if the file's own is wrong.")
+@click.option(
+    "--audience",
+    default=None,
+    help="Comma-separated groups that may see the files (e.g. board,dsl); '' for everyone.",
+)
 @_CORPUS
 @_INDEX
 @_friendly_errors
@@ -209,6 +214,7 @@ def add(
     files: tuple[Path, ...],
     url: str | None,
     title: str | None,
+    audience: str | None,
     corpus_dir: Path | None,
     index_dir: Path | None,
 ) -> None:
@@ -221,15 +227,18 @@ def add(
     Examples:
       python -m search add minutes.docx briefing.pdf
       python -m search add escalation.pdf --url https://example.org/escalation.pdf
+      python -m search add board-minutes.docx --audience board,dsl
     """
+    from search.cli_access import parse_groups
     from search.embed.st import load_embedder
     from search.index.update import add_files
 
+    groups = parse_groups(audience) if audience is not None else None
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
     change = add_files(
         list(files), settings.corpus_dir, settings.index_dir, embedder, url=url, title=title,
-        log=_say, progress=_progress("embedding"),
+        log=_say, progress=_progress("embedding"), audience=groups,
     )  # fmt: skip
     _report(change, settings)
 
@@ -472,7 +481,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     # index is current this loads no model: the workers load the ONNX export themselves.
     builder = prepare(settings, say=_say, progress=_progress("embedding"))
     _say(f"serving on http://{settings.host}:{settings.port} (docs at /docs)")
-    if settings.api_keys is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
+    keyless = settings.api_keys is None and settings.keys_file is None
+    if (
+        keyless
+        and not settings.trust_proxy
+        and settings.host not in ("127.0.0.1", "localhost", "::1")
+    ):
         _say("warning: no SEARCH_API_KEYS set: anyone who can reach this address can search")
     # JSON lines without query strings; uvicorn's own access log would print them.
     options: dict[str, Any] = {
@@ -514,3 +528,9 @@ def _metrics_dir(settings: Settings) -> Iterator[None]:
 
 def main() -> None:
     cli(prog_name="scr-search")
+
+
+# Commands for restricted documents (audience, hash-key) live beside this module.
+from search import cli_access  # noqa: E402
+
+cli_access.register(cli)

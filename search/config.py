@@ -74,6 +74,27 @@ class Settings(BaseSettings):
     admin_keys: SecretStr | None = Field(
         None, description="Comma-separated keys that may also use /admin routes."
     )
+    keys_file: Path | None = Field(
+        None,
+        description="TOML file of API keys (their hashes), the groups each speaks for and "
+        "which are admin keys (docs/access.md); its keys work beside SEARCH_API_KEYS.",
+    )
+    trust_proxy: str | None = Field(
+        None,
+        description="Comma-separated addresses or networks (127.0.0.1, 10.1.0.0/16) of a "
+        "single sign-on proxy whose groups header is believed; from anywhere else it is "
+        "ignored.",
+    )
+    groups_header: str = Field(
+        "X-Forwarded-Groups",
+        pattern=r"^[A-Za-z0-9-]{1,100}$",
+        description="The header in which the trusted proxy names the user's groups.",
+    )
+    audit_log: bool = Field(
+        False,
+        description="Log a line per request to a protected route: route, status, key name "
+        "or proxy, groups (never the query).",
+    )
     rate_limit: str | None = Field(
         None,
         pattern=r"^\s*(\d+\s*/\s*(second|minute|hour|day)s?)?\s*$",

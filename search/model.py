@@ -7,6 +7,7 @@ these types instead of importing another stage for them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,29 @@ MODES = ("hybrid", "dense", "bm25")
 # What a passage is, as the API filter and the widget name it.
 
 KINDS = ("summary", "theme", "learning", "finding", "statistic", "footnote")
+# A group name as documents' audiences, keys files and single sign-on headers spell it.
+_GROUP = re.compile(r"^[^\x00-\x1f\x7f,]{1,200}$")
+
+
+def group_names(value: object) -> tuple[str, ...]:
+    """Group names (a list, or one comma-separated string) folded to compare: sorted, unique.
+
+    ValueError says what is wrong; no names (empty, or only commas) is an empty tuple.
+    """
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise ValueError("must be a list of group names")
+    names = set()
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError("group names must be strings")
+        name = item.strip().casefold()
+        if name and not _GROUP.match(name):
+            raise ValueError(f"{item!r} is not a group name (no commas or control characters)")
+        if name:
+            names.add(name)
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -62,6 +86,12 @@ class Document:
     sha256: str  # of the source file (and its sidecar): unchanged files are not parsed again
     pages: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The groups that may see it (search.retrieve.views); empty: everyone may.
+    audience: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Read back from JSON as a list; kept a tuple so records compare and hash alike.
+        object.__setattr__(self, "audience", tuple(self.audience))
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,7 @@ class ParsedDocument:
     passages: tuple[Passage, ...]
     pages: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    audience: tuple[str, ...] = ()
 
     def record(self, added: str) -> Document:
         return Document(
@@ -88,6 +119,7 @@ class ParsedDocument:
             self.sha256,
             self.pages,
             self.metadata,
+            self.audience,
         )
 
 

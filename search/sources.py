@@ -33,7 +33,8 @@ FORMAT_NAMES = {
     "jsonl": "JSON Lines",
 }
 # A sidecar beside a corpus file gives what the file itself cannot say, e.g. the URL a PDF
-# is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}.
+# is published at: procedure.pdf.meta.json = {"url": "https://...", "title": "..."}, and
+# who may see it: {"audience": ["board", "dsl"]} (no audience: everyone may).
 META_SUFFIX = ".meta.json"
 
 

@@ -14,7 +14,10 @@ from search.index.update import add_files
 from tests.fakes import FakeEmbedder
 from tests.samples import write_docx, write_html, write_jsonl, write_pdf
 
-DOC_FIELDS = {"id", "title", "format", "source", "url", "passages", "added", "pages", "metadata"}
+DOC_FIELDS = {
+    *("id", "title", "format", "source", "url", "passages", "added", "pages", "metadata"),
+    "audience",
+}
 
 
 @pytest.fixture

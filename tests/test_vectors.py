@@ -145,3 +145,24 @@ def test_a_small_approximate_index_still_returns_k_rows() -> None:
         found = vectors.search(index, query, 50)
         assert len(found) == 50 and found[0][1] == pytest.approx(1.0)
         assert {r for r, s in found if s > 0.5} == {3, 35}
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivfpq"])
+def test_a_prepared_row_selector_finds_what_the_one_off_filter_finds(
+    data: tuple[np.ndarray, np.ndarray], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view keeps its rows as a bitmap; it must select exactly the rows it lists."""
+    monkeypatch.setattr(vectors, "EXACT_FILTER_LIMIT", 0)  # the selector, not exact search
+    rows, queries = data
+    size = len(rows)
+    index = vectors.make_index(
+        rows,
+        hnsw_threshold=size if kind == "hnsw" else size + 1,
+        ivf_threshold=size if kind == "ivfpq" else size + 1,
+    )
+    allowed = np.flatnonzero(np.arange(size) % 3 != 1)  # two thirds of the rows
+    prepared = vectors.RowSelector(allowed, size)
+    for q in queries[:10]:
+        got = vectors.search(index, q, 10, allowed, prepared=prepared)
+        assert got == vectors.search(index, q, 10, allowed)
+        assert {r for r, _ in got} <= set(allowed.tolist())

@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING, Annotated, cast
 from fastapi import APIRouter, Query, Request
 
 from search.api.reload import IndexReloader
-from search.api.schemas import ChangeResponse, ErrorResponse, ReloadResponse
+from search.api.schemas import (
+    AudienceRequest,
+    AudienceResponse,
+    ChangeResponse,
+    ErrorResponse,
+    ReloadResponse,
+)
 from search.config import Settings
-from search.errors import CorpusError, PayloadTooLarge
+from search.errors import CorpusError, InvalidQuery, PayloadTooLarge
+from search.model import group_names
 from search.retrieve.searcher import Searcher
 from search.sources import FORMATS, META_SUFFIX
 
@@ -75,10 +82,18 @@ async def put_document(
     title: Annotated[
         str | None, Query(description="Its title, if the file's own is wrong.")
     ] = None,
+    audience: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated groups that may see it (e.g. board,dsl); empty: "
+            "everyone. Left out: as its sidecar says (everyone, for a new file)."
+        ),
+    ] = None,
 ) -> ChangeResponse:
     """Add a file to the corpus (the request body is the file), or replace the file of
     that name, and serve the updated index. As `python -m search add FILE`."""
     settings = cast(Settings, request.app.state.settings)
+    groups = _groups(audience) if audience is not None else None
     suffix = Path(filename).suffix.lower()
     if filename.startswith(".") or filename.endswith(META_SUFFIX) or suffix not in FORMATS:
         known = ", ".join(sorted(set(FORMATS)))
@@ -100,9 +115,35 @@ async def put_document(
         path.write_bytes(bytes(data))
         change = await asyncio.to_thread(
             add_files, [path], settings.corpus_dir, settings.index_dir, reloader.embedder,
-            url=url, title=title,
+            url=url, title=title, audience=groups,
         )  # fmt: skip
     return await _served(request, change)
+
+
+def _groups(value: str | list[str]) -> tuple[str, ...]:
+    try:
+        return group_names(value)
+    except ValueError as exc:
+        raise InvalidQuery(f"audience {exc}") from exc
+
+
+@router.put(
+    "/documents/{doc_id}/audience",
+    response_model=AudienceResponse,
+    responses={404: {"model": ErrorResponse, "description": "No such document"}},
+)
+async def put_audience(doc_id: str, body: AudienceRequest, request: Request) -> AudienceResponse:
+    """Set who may see a document: the groups of its audience, or [] for everyone. Nothing
+    is embedded again; the change is served on return. As `python -m search audience`."""
+    settings = cast(Settings, request.app.state.settings)
+    from search.index.update import set_audience
+
+    doc = await asyncio.to_thread(
+        set_audience, doc_id, tuple(body.audience), settings.corpus_dir, settings.index_dir
+    )
+    await _reloader(request).reload()
+    m = cast(Searcher, request.app.state.searcher).index.manifest
+    return AudienceResponse(id=doc.id, audience=list(doc.audience), build_id=m.build_id)
 
 
 @router.delete(

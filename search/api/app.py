@@ -29,6 +29,7 @@ from search.errors import SearchError
 from search.index.open import open_for_queries
 from search.index.store import LoadedIndex
 from search.retrieve.searcher import Searcher
+from search.retrieve.views import warm
 
 log = logging.getLogger("search.api")
 
@@ -44,7 +45,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         index, model, builder = open_for_queries(settings, embedder, say=log.info)
 
         def make_searcher(loaded: LoadedIndex) -> Searcher:
-            return Searcher(loaded, model, settings.glossary)
+            searcher = Searcher(loaded, model, settings.glossary)
+            warm(searcher, getattr(app.state, "searcher", None))  # audience views
+            return searcher
 
         app.state.searcher = make_searcher(index)
         app.state.reloader = IndexReloader(app, settings.index_dir, builder, make_searcher)

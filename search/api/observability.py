@@ -31,11 +31,13 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from search.api.access import caller_of, viewer_of
 from search.api.schemas import ErrorResponse
-from search.api.security import route_path
+from search.api.security import Access, route_path
 from search.config import Settings
 from search.errors import IndexNotFound, SearchError
 from search.logs import request_id_var
+from search.retrieve.views import view_of
 
 access_log = logging.getLogger("search.access")
 log = logging.getLogger("search.api")
@@ -307,7 +309,10 @@ def ready(request: Request) -> ReadyResponse:
     searcher = getattr(request.app.state, "searcher", None)
     if searcher is None:
         raise IndexNotFound("the index is not loaded")
-    return ReadyResponse(status="ready", passages=searcher.index.manifest.passage_count)
+    # Counting only what the caller may see, like /health.
+    return ReadyResponse(
+        status="ready", passages=view_of(searcher, viewer_of(request)).passage_count
+    )
 
 
 @router.get(
@@ -316,7 +321,17 @@ def ready(request: Request) -> ReadyResponse:
     responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Metrics"}},
 )
 def metrics(request: Request) -> Response:
-    """Prometheus metrics: requests, latency, questions not covered, the index served."""
+    """Prometheus metrics: requests, latency, questions not covered, the index served.
+
+    When some documents are only for some groups, the index's counts include theirs, so
+    only an admin key may read them (as when no key is configured, anyone).
+    """
+    searcher = getattr(request.app.state, "searcher", None)
+    if getattr(searcher, "audiences", None):
+        access: Access = request.app.state.access
+        refused = access.check_admin(caller_of(request))
+        if refused is not None:
+            raise refused
     obs: Observability = request.app.state.observability
     return Response(obs.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 

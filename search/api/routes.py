@@ -142,16 +142,16 @@ async def answer_post(request: Request, searcher: SearcherDep, req: AnswerReques
 
 @router.get("/health", response_model=HealthResponse, tags=["service"])
 async def health(searcher: SearcherDep) -> HealthResponse:
-    """Whether the index is loaded, and which one."""
+    """Whether the index is loaded, and which one (counting what the caller may see)."""
     m = searcher.index.manifest
     return HealthResponse(
         status="ok",
-        passages=m.passage_count,
+        passages=searcher.passage_count,
         model=m.model,
         dimension=m.dimension,
         built_at=m.built_at,
         corpus_hash=m.corpus_hash,
         version=__version__,
-        documents=m.document_count,
+        documents=len(searcher.documents),
         build_id=m.build_id,
     )

@@ -11,7 +11,7 @@ from search.answer.answerer import Answer, Citation
 from search.api.links import passage_link
 from search.api.sanitize import HAS_TEXT, clean_text
 from search.config import MAX_K
-from search.model import Document, Hit, Passage
+from search.model import Document, Hit, Passage, group_names
 
 MAX_QUERY_CHARS = 1000
 
@@ -223,9 +223,13 @@ class DocumentOut(BaseModel):
     metadata: dict[str, Any] = Field(
         default_factory=dict, description="Other fields of its JSONL line or sidecar file."
     )
+    audience: list[str] | None = Field(
+        None,
+        description="Shown to admins only: the groups that may see it; [] when everyone may.",
+    )
 
     @classmethod
-    def of(cls, d: Document) -> DocumentOut:
+    def of(cls, d: Document, admin: bool = False) -> DocumentOut:
         return cls(
             id=d.id,
             title=d.title,
@@ -236,6 +240,7 @@ class DocumentOut(BaseModel):
             added=d.added,
             pages=d.pages,
             metadata=d.metadata,
+            audience=list(d.audience) if admin else None,
         )
 
 
@@ -257,6 +262,28 @@ class ChangeResponse(BaseModel):
     embedded: int = Field(description="Passages embedded by this change (the rest reused).")
     build_id: str
     seconds: float = Field(description="How long the index update took.")
+
+
+class AudienceRequest(BaseModel):
+    """PUT /admin/documents/{id}/audience body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    audience: list[str] = Field(
+        description="The groups that may see the document; [] opens it to everyone.",
+        examples=[["board", "dsl"]],
+    )
+
+    @field_validator("audience")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        return list(group_names(value))
+
+
+class AudienceResponse(BaseModel):
+    id: str
+    audience: list[str] = Field(description="[] when everyone may see it.")
+    build_id: str = Field(description="The index now served, with the new audience.")
 
 
 class ReloadResponse(BaseModel):

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from search.api.access import (
+    Caller,
+    KeyRing,
+    TrustedProxies,
+    audited,
+    header_groups,
+    load_keys_file,
+)
 from search.api.headers import PagePolicies, add_security_headers
 from search.api.ratelimit import RateLimiter, parse_rate
 from search.api.schemas import ErrorResponse
@@ -40,18 +49,11 @@ OPEN_PATHS = frozenset(
 ADMIN_PREFIX = "/admin"
 # Document uploads (admin only) stream their body and enforce their own, larger limit.
 UPLOAD_PREFIXES = ("/admin/documents/",)
+AUDIENCE_SUFFIX = "/audience"  # PUT /admin/documents/{id}/audience: a small JSON body
 # Health checks come every few seconds from every balancer; they never count against a limit.
 UNLIMITED_PATHS = frozenset({"/health", "/ready"})
 
 KEY_HINT = "send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """What the presented key (if any) grants. key_id is a hash prefix, never the key."""
-
-    role: str  # "anonymous", "invalid", "user" or "admin"
-    key_id: str | None = None
 
 
 def _digests(keys: str | None) -> tuple[bytes, ...]:
@@ -69,24 +71,43 @@ def _matches(digest: bytes, known: tuple[bytes, ...]) -> bool:
 
 
 class Access:
-    """The configured keys (as sha256 digests) and the rule for each path."""
+    """The configured keys (as digests), the trusted proxies, and the rule for each path."""
 
-    def __init__(self, api_keys: str | None, admin_keys: str | None) -> None:
+    def __init__(
+        self,
+        api_keys: str | None,
+        admin_keys: str | None,
+        ring: KeyRing | None = None,
+        proxies: TrustedProxies | None = None,
+    ) -> None:
         self._admin = _digests(admin_keys)
         self._user = _digests(api_keys)
-        self.keys_required = bool(self._user)
-        # With any key configured, admin routes are never open to the anonymous.
-        self.admin_required = bool(self._user or self._admin)
+        self.ring = ring or KeyRing(())
+        self.proxies = proxies or TrustedProxies(None)
+        file_users = any(not e.admin for e in self.ring.entries)
+        # Behind a sign-on proxy, a request that neither comes through it nor has a key
+        # comes from someone who went around it.
+        self.keys_required = bool(self._user or file_users or self.proxies)
+        # With any key or proxy configured, admin routes are never open to the anonymous.
+        self.admin_required = bool(self.keys_required or self._admin or self.ring.entries)
+        self._any_admin = bool(self._admin) or any(e.admin for e in self.ring.entries)
+        # Whether the served index has documents only some groups may see; then admin
+        # routes (which can open them) are never open to all. Set by install_security.
+        self.restricted: Callable[[], bool] = lambda: False
 
     @classmethod
     def of(cls, settings: Settings) -> Access:
         def raw(secret: Any) -> str | None:
             return secret.get_secret_value() if secret is not None else None
 
-        return cls(raw(settings.api_keys), raw(settings.admin_keys))
+        ring = KeyRing(load_keys_file(settings.keys_file)) if settings.keys_file else None
+        return cls(
+            raw(settings.api_keys), raw(settings.admin_keys), ring,
+            TrustedProxies(settings.trust_proxy),
+        )  # fmt: skip
 
-    def identify(self, authorization: str | None, api_key: str | None) -> Caller:
-        """The caller's role. Two keys that disagree (one of them unknown) count as invalid."""
+    @staticmethod
+    def _presented(authorization: str | None, api_key: str | None) -> list[str]:
         presented = []
         if authorization is not None:
             # Another scheme (Basic, ...) is a credential we cannot accept, not a missing one.
@@ -94,7 +115,28 @@ class Access:
             presented.append(authorization[7:].strip() if bearer else "")
         if api_key is not None:
             presented.append(api_key.strip())
+        return presented
+
+    def costly(self, authorization: str | None, api_key: str | None) -> bool:
+        """Whether identify would hash a key slowly (scrypt): worth a thread of its own."""
+        return any(self.ring.costly(k) for k in self._presented(authorization, api_key) if k)
+
+    def identify(
+        self,
+        authorization: str | None,
+        api_key: str | None,
+        peer: str | None = None,
+        groups_header: str | None = None,
+    ) -> Caller:
+        """The caller's role. Two keys that disagree (one of them unknown) count as invalid.
+
+        Without a key, a request from a trusted proxy is a signed-in user, in the groups
+        its header names; the header from any other address is ignored.
+        """
+        presented = self._presented(authorization, api_key)
         if not presented:
+            if self.proxies.trusts(peer):
+                return Caller("user", groups=header_groups(groups_header), name="proxy")
             return Caller("anonymous")
         callers = {self._one(key) for key in presented}
         return callers.pop() if len(callers) == 1 else Caller("invalid")
@@ -109,6 +151,10 @@ class Access:
             return Caller("admin", digest[:8].hex())
         if _matches(digest, self._user):
             return Caller("user", digest[:8].hex())
+        entry = self.ring.match(key) if self.ring.entries else None
+        if entry is not None:
+            role = "admin" if entry.admin else "user"
+            return Caller(role, digest[:8].hex(), entry.groups, entry.name)
         return Caller("invalid")
 
     @staticmethod
@@ -130,13 +176,23 @@ class Access:
         return None
 
     def check_admin(self, caller: Caller) -> SearchError | None:
-        if not self.admin_required or caller.role == "admin":
+        if caller.role == "admin":
             return None
+        if not self.admin_required:
+            if not self.restricted():
+                return None  # nothing configured and nothing to hide: a local, open service
+            return Forbidden(
+                "admin routes are turned off: some documents have an audience; set "
+                "SEARCH_ADMIN_KEYS (or an admin key in SEARCH_KEYS_FILE) to use them"
+            )
         if caller.role != "user":
             return self._unauthorized(caller)
-        if not self._admin:
-            return Forbidden("admin routes are turned off: set SEARCH_ADMIN_KEYS to use them")
-        return Forbidden("this route needs an admin key (one of SEARCH_ADMIN_KEYS)")
+        if not self._any_admin:
+            return Forbidden(
+                "admin routes are turned off: set SEARCH_ADMIN_KEYS (or an admin key in "
+                "SEARCH_KEYS_FILE) to use them"
+            )
+        return Forbidden("this route needs an admin key (SEARCH_ADMIN_KEYS or SEARCH_KEYS_FILE)")
 
     @staticmethod
     def _unauthorized(caller: Caller) -> Unauthorized:
@@ -165,7 +221,7 @@ class SecurityMiddleware:
     def __init__(self, app: ASGIApp, fastapi_app: FastAPI, settings: Settings) -> None:
         self.app = app
         self.fastapi_app = fastapi_app
-        self.access = Access.of(settings)
+        self.access: Access = fastapi_app.state.access  # one key ring, one cache of checks
         rate = parse_rate(settings.rate_limit)
         self.limiter = RateLimiter(rate) if rate else None
         self.max_body = settings.max_body_bytes
@@ -173,6 +229,8 @@ class SecurityMiddleware:
             f"request body larger than {self.max_body} bytes (SEARCH_MAX_BODY_BYTES)"
         )
         self.pages = PagePolicies(fastapi_app)
+        self.groups_header = settings.groups_header.lower().encode("latin-1")
+        self.audit = settings.audit_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -191,20 +249,30 @@ class SecurityMiddleware:
             # A CORS preflight carries no credentials by design; the CORS layer answers it.
             await self.app(scope, receive, send_secure)
             return
-        caller = self.access.identify(
-            _text(headers.get(b"authorization")), _text(headers.get(b"x-api-key"))
-        )
+        client = scope.get("client")
+        credentials = (
+            _text(headers.get(b"authorization")), _text(headers.get(b"x-api-key")),
+            client[0] if client else None, _text(headers.get(self.groups_header)),
+        )  # fmt: skip
+        if self.access.costly(*credentials[:2]):
+            # A key not seen before, checked against salted hashes: off the event loop.
+            caller = await anyio.to_thread.run_sync(self.access.identify, *credentials)
+        else:
+            caller = self.access.identify(*credentials)
         scope.setdefault("state", {})["caller"] = caller
         error: SearchError | None = None
         if self.limiter is not None and path not in UNLIMITED_PATHS:
-            client = scope.get("client")
             who = f"key:{caller.key_id}" if caller.key_id else f"ip:{client[0] if client else '?'}"
             wait = self.limiter.acquire(who)
             if wait:
                 error = RateLimited(f"too many requests; retry in {wait} s", wait)
         if error is None:
             error = self.access.check(path, caller)
-        if path.startswith(UPLOAD_PREFIXES):
+        if self.audit and self.access.policy(path) != "open":
+            send_out = audited(send_secure, scope["method"], path, caller)
+        else:
+            send_out = send_secure
+        if path.startswith(UPLOAD_PREFIXES) and not path.endswith(AUDIENCE_SUFFIX):
             receive_checked = receive
         else:
             length = headers.get(b"content-length", b"0")
@@ -212,9 +280,9 @@ class SecurityMiddleware:
                 error = self._too_large
             receive_checked = self._limited(receive)
         if error is not None:
-            await error_response(error)(scope, receive, send_secure)
+            await error_response(error)(scope, receive, send_out)
             return
-        await self.app(scope, receive_checked, send_secure)
+        await self.app(scope, receive_checked, send_out)
 
     def _limited(self, receive: Receive) -> Receive:
         """receive, refusing a body (chunked, so of no announced length) beyond the limit."""
@@ -246,8 +314,11 @@ def _text(raw: bytes | None) -> str | None:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Guard every route of app, and describe the keys and limits in its OpenAPI schema."""
-    app.add_middleware(SecurityMiddleware, fastapi_app=app, settings=settings)
     app.state.access = access = Access.of(settings)
+    access.restricted = lambda: bool(
+        getattr(getattr(app.state, "searcher", None), "audiences", None)
+    )
+    app.add_middleware(SecurityMiddleware, fastapi_app=app, settings=settings)
     limited = parse_rate(settings.rate_limit) is not None
     generate = app.openapi
 

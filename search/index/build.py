@@ -78,7 +78,7 @@ def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
     for d in old_documents:
         parsed = ParsedDocument(
             d.id, d.title, d.format, d.source, d.url, d.sha256,
-            tuple(by_doc.get(d.id, ())), d.pages, d.metadata,
+            tuple(by_doc.get(d.id, ())), d.pages, d.metadata, d.audience,
         )  # fmt: skip
         by_source.setdefault(d.source, []).append(parsed)
     vectors: dict[str, np.ndarray] = {}

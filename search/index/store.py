@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -125,6 +126,44 @@ def write_index(
         (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
             with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+        _swap_into_place(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def rewrite_documents(
+    index_dir: Path, documents: Sequence[Document], corpus_digest: str
+) -> Manifest:
+    """The index with new document records (e.g. audiences) and nothing else changed: the
+    other files are hard-linked into a fresh folder swapped in like a build (callers hold
+    index_lock), so a running service reloads it and nothing is embedded again."""
+    index_dir = index_dir.resolve()
+    manifest = read_manifest(index_dir)
+    folder = readable_dir(index_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+    try:
+        for path in sorted(folder.rglob("*")):
+            target = tmp / path.relative_to(folder)
+            if path.is_dir():
+                target.mkdir(exist_ok=True)
+            elif path.name not in (MANIFEST, DOCUMENTS) or path.parent != folder:
+                try:
+                    os.link(path, target)
+                except OSError:
+                    shutil.copy2(path, target)
+        _jsonl(tmp / DOCUMENTS, documents)
+        files = {**manifest.files}
+        if DOCUMENTS in files:
+            files.update(file_digests(tmp, [DOCUMENTS]))
+        manifest = replace(
+            manifest, corpus_hash=corpus_digest, build_id=uuid.uuid4().hex, files=files
+        )
+        (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+        for name in (DOCUMENTS, MANIFEST):
+            with open(tmp / name, "rb") as fh:
                 os.fsync(fh.fileno())
         _swap_into_place(tmp, index_dir)
     except BaseException:

@@ -14,16 +14,26 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from search.embed.base import Embedder
 from search.errors import CorpusError, DocumentNotFound
 from search.index.build import rebuild, reuse_from
-from search.index.store import Manifest, index_lock, indexed_documents
+from search.index.store import (
+    DOCUMENTS,
+    Manifest,
+    index_lock,
+    indexed_documents,
+    read_jsonl,
+    read_manifest,
+    readable_dir,
+    rewrite_documents,
+)
 from search.ingest.base import check_url
 from search.ingest.corpus import read_corpus, read_file
-from search.sources import sidecar_of
+from search.model import Document
+from search.sources import corpus_hash, file_sha256, read_sidecar, sidecar_of
 
 
 @dataclass(frozen=True)
@@ -103,9 +113,11 @@ def add_files(
     title: str | None = None,
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    audience: tuple[str, ...] | None = None,
 ) -> Change:
     """Copy files into the corpus folder (replacing files of the same name) and update the
-    index. url and title, for a single file, go into its sidecar FILE.meta.json."""
+    index. url and title, for a single file, and the audience (the groups that may see
+    the files; () for everyone) go into each file's sidecar FILE.meta.json."""
     if not paths:
         raise CorpusError("no files to add")
     if (url or title) and len(paths) > 1:
@@ -129,9 +141,9 @@ def add_files(
             target = corpus_dir / name
             if source.resolve() != target.resolve():
                 undo.copy(source, target)
-            if url or title:
-                meta = {k: v for k, v in (("url", url), ("title", title)) if v}
-                undo.write(sidecar_of(target), json.dumps(meta, indent=2).encode() + b"\n")
+            if url or title or audience is not None:
+                given = {k: v for k, v in (("url", url), ("title", title)) if v}
+                _write_sidecar(undo, target, given, audience)
         manifest = rebuild(corpus_dir, index_dir, embedder, log, progress, reuse_parsed=True)
     return Change(tuple(sorted(new_ids - before)), tuple(sorted(new_ids & before)), (), manifest)
 
@@ -175,3 +187,68 @@ def _without_line(path: Path, doc_id: str) -> bytes:
             continue
         kept.append(line)
     return b"".join(kept)
+
+
+def _write_sidecar(
+    undo: _Undo, path: Path, given: dict[str, str], audience: tuple[str, ...] | None
+) -> None:
+    """Merge fields into the file's sidecar (an audience of () removes it: open to all)."""
+    meta = {**read_sidecar(path)[1], **given}
+    if audience is not None:
+        meta.pop("audience", None)
+        if audience:
+            meta["audience"] = list(audience)
+    if meta or sidecar_of(path).exists():
+        undo.write(sidecar_of(path), json.dumps(meta, indent=2).encode() + b"\n")
+
+
+def set_audience(
+    doc_id: str, audience: tuple[str, ...], corpus_dir: Path, index_dir: Path
+) -> Document:
+    """Change who may see a document, in its sidecar (or its line of a .jsonl file) and in
+    the index's documents file, without parsing or embedding anything; a running service
+    reloads the index by itself. The document's new record is returned."""
+    with _changing(corpus_dir, index_dir) as undo:
+        manifest = read_manifest(index_dir)
+        documents = read_jsonl(readable_dir(index_dir) / DOCUMENTS, Document)
+        found = next((d for d in documents if d.id == doc_id), None)
+        if found is None:
+            raise DocumentNotFound(
+                f"no document {doc_id!r} in the index (python -m search documents lists them)"
+            )
+        path = corpus_dir / found.source
+        if not path.is_file():
+            raise CorpusError(f"{path}: the file of {doc_id!r} is not in the corpus folder")
+        # Whether the index matched the corpus before: then it still does after.
+        current = manifest.corpus_hash == corpus_hash(corpus_dir)
+        if found.format == "jsonl":
+            undo.write(path, _with_line_audience(path, doc_id, audience))
+        else:
+            _write_sidecar(undo, path, {}, audience)
+        sha = file_sha256(path)
+        changed = [
+            replace(d, sha256=sha, audience=audience if d.id == doc_id else d.audience)
+            if d.source == found.source
+            else d
+            for d in documents
+        ]
+        digest = corpus_hash(corpus_dir) if current else manifest.corpus_hash
+        rewrite_documents(index_dir, changed, digest)
+    return next(d for d in changed if d.id == doc_id)
+
+
+def _with_line_audience(path: Path, doc_id: str, audience: tuple[str, ...]) -> bytes:
+    """The .jsonl file's bytes with the audience of doc_id's line set; other lines as they were."""
+    out = []
+    for line in path.read_bytes().splitlines(keepends=True):
+        try:
+            row = json.loads(line) if line.strip() else None
+        except ValueError:
+            row = None
+        if isinstance(row, dict) and str(row.get("id")) == doc_id:
+            # Explicit even when empty: a line without one has the file's sidecar audience.
+            row["audience"] = list(audience)
+            end = line[len(line.rstrip(b"\r\n")) :]
+            line = json.dumps(row, ensure_ascii=False).encode() + (end or b"\n")
+        out.append(line)
+    return b"".join(out)

@@ -20,7 +20,7 @@ from search.chunk.blocks import document_title, text_blocks
 from search.chunk.passages import chunk_blocks, slugify
 from search.errors import CorpusError
 from search.ingest.base import Extracted, check_url, clean, one_line
-from search.model import ParsedDocument
+from search.model import ParsedDocument, group_names
 from search.sources import (
     FORMAT_NAMES,
     FORMATS,
@@ -72,8 +72,9 @@ def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument
     meta_raw, meta = read_sidecar(path)
     sha = hashlib.sha256(data + meta_raw).hexdigest()
     source = path.relative_to(corpus_dir).as_posix() if corpus_dir else path.name
+    audience = audience_of(meta.pop("audience", None), f"{path}{META_SUFFIX}")
     if fmt == "jsonl":
-        return list(_jsonl_documents(data, path, source, sha))
+        return list(_jsonl_documents(data, path, source, sha, audience))
     reader = _reader(fmt)
     try:
         found = reader(data, path)
@@ -95,7 +96,17 @@ def read_file(path: Path, corpus_dir: Path | None = None) -> list[ParsedDocument
     )
     if not doc.passages:
         raise CorpusError(f"{path}: no text found to index")
-    return [replace(doc, metadata=meta)]
+    return [replace(doc, metadata=meta, audience=audience)]
+
+
+def audience_of(value: object, where: str) -> tuple[str, ...]:
+    """The groups a document is for, from its sidecar or JSONL line; () when open to all."""
+    if value is None:
+        return ()
+    try:
+        return group_names(value)
+    except ValueError as exc:
+        raise CorpusError(f"{where}: 'audience' {exc}") from exc
 
 
 def make_document(
@@ -121,8 +132,11 @@ def make_document(
     return ParsedDocument(doc_id, title, fmt, source, url, sha, tuple(passages), len(pages) or None)
 
 
-def _jsonl_documents(data: bytes, path: Path, source: str, sha: str) -> Iterator[ParsedDocument]:
-    """One document per line: {"id", "text", optional "title", "url", anything else kept}."""
+def _jsonl_documents(
+    data: bytes, path: Path, source: str, sha: str, audience: tuple[str, ...] = ()
+) -> Iterator[ParsedDocument]:
+    """One document per line: {"id", "text", optional "title", "url", "audience", anything
+    else kept}. A line without an audience has the sidecar's (the file's), if any."""
     try:
         lines = data.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
@@ -152,8 +166,11 @@ def _jsonl_documents(data: bytes, path: Path, source: str, sha: str) -> Iterator
         if title is not None and not isinstance(title, str):
             raise CorpusError(f"{where}: 'title' must be a string")
         url = check_url(row.pop("url", None), where)
+        own = row.pop("audience", None)
         doc = make_document(Extracted(text), doc_id, "jsonl", source, sha, doc_id, url, title)
-        yield replace(doc, metadata=row)
+        yield replace(
+            doc, metadata=row, audience=audience_of(own, where) if own is not None else audience
+        )
     if not seen:
         raise CorpusError(f"{path}: the file holds no documents")
 

@@ -24,9 +24,12 @@ class Lexical:
         tokens = bm25s.tokenize(
             texts, stopwords=list(STOPWORDS), stemmer=self._stemmer, show_progress=False
         )
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(tokens, show_progress=False)
-        self._vocab: dict[str, int] = dict(tokens.vocab)
+        # None when there is nothing to index (a view that sees no passage): no word matches.
+        self._bm25: bm25s.BM25 | None = None
+        if any(len(ids) for ids in tokens.ids):
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(tokens, show_progress=False)
+        self._vocab: dict[str, int] = dict(tokens.vocab) if self._bm25 is not None else {}
         self._size = len(texts)
         # Which passage holds which term (0/1), for "does one passage hold the question's words".
         rows = np.repeat(np.arange(len(tokens.ids)), [len(ids) for ids in tokens.ids])
@@ -83,7 +86,7 @@ class Lexical:
 
     def scores(self, terms: list[str]) -> np.ndarray:
         known = [t for t in terms if t in self._vocab]
-        if not known:
+        if not known or self._bm25 is None:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 

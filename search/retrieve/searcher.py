@@ -7,7 +7,7 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,23 +33,49 @@ class Searcher:
     """Everything a query needs, loaded once: the index, its passages, BM25 and the embedder."""
 
     def __init__(
-        self, index: LoadedIndex, embedder: Embedder, glossary: Path | None = None
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        glossary: Path | None = None,
+        documents: Collection[str] | None = None,
     ) -> None:
+        """documents: the ids of the only documents to search (a view: see
+        search.retrieve.views); their words alone make the BM25 statistics, the spelling
+        vocabulary, the glossary's corpus check and the sections. None: all of them."""
         self.index = index
         self.embedder = embedder
-        self.passages = index.passages
+        self.glossary_path = glossary
+        self.passages = index.passages  # all of them: rows are FAISS ids
+        self.documents = {
+            d.id: d for d in index.documents if documents is None or d.id in documents
+        }
+        # The rows this searcher may return; None: all. Nothing else is read.
+        self.rows: np.ndarray | None = None
+        seen = list(enumerate(self.passages))
+        self._selector: vectors.RowSelector | None = None
+        if documents is not None:
+            seen = [(i, p) for i, p in seen if p.document in self.documents]
+            self.rows = np.array([i for i, _ in seen], dtype=np.int64)
+            self._selector = vectors.RowSelector(self.rows, len(self.passages))
+        visible = [p for _, p in seen]
         chosen = load_glossary(glossary) if glossary else load_glossary()
-        self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in self.passages))
-        self.sections = tuple(dict.fromkeys(p.section for p in self.passages))
+        self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in visible))
+        self.sections = tuple(dict.fromkeys(p.section for p in visible))
         self._section_key = {s.casefold(): s for s in self.sections}
-        self.documents = {d.id: d for d in index.documents}
-        texts = [lexical_text(p) for p in self.passages]
+        texts = [lexical_text(p) for p in visible]
         self.lexical = Lexical(texts)
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in self.passages)
-        self.headings = Sections(self.passages, self.lexical.terms, self.lexical.weight)
+        self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
+        # The documents only some groups may see (by id), for views of this searcher.
+        self.audiences = {d.id: d.audience for d in self.documents.values() if d.audience}
+
+    @property
+    def passage_count(self) -> int:
+        """How many passages this searcher can return."""
+        return len(self.passages) if self.rows is None else len(self.rows)
 
     @functools.cached_property
     def tables(self) -> dict[TableKey, Table]:
@@ -88,16 +114,18 @@ class Searcher:
     def allowed(
         self, section: str | None, kind: str | None, document: str | None = None
     ) -> np.ndarray | None:
-        """Row numbers that pass the filters, or None when nothing is filtered."""
+        """Row numbers that pass the filters (among the searcher's rows), or None for all."""
         if section is None and kind is None and document is None:
-            return None
+            return self.rows
+        rows = range(len(self.passages)) if self.rows is None else self.rows.tolist()
+        passages = self.passages
         return np.array(
             [
                 i
-                for i, p in enumerate(self.passages)
-                if (section is None or p.section == section)
-                and (kind is None or p.kind == kind)
-                and (document is None or p.document == document)
+                for i in rows
+                if (section is None or passages[i].section == section)
+                and (kind is None or passages[i].kind == kind)
+                and (document is None or passages[i].document == document)
             ],
             dtype=np.int64,
         )
@@ -106,12 +134,20 @@ class Searcher:
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """Rows and cosine scores of the k nearest passages among the allowed ones."""
-        return vectors.search(self.index.faiss_index, vector, k, allowed)
+        prepared = self._selector if allowed is self.rows else None
+        return vectors.search(self.index.faiss_index, vector, k, allowed, prepared=prepared)
 
     def bm25(
         self, scores: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
-        """Rows and BM25 scores of the k best lexical matches (zero scores left out)."""
+        """Rows and BM25 scores of the k best lexical matches (zero scores left out).
+
+        scores are the searcher's own (Lexical.scores): one per row of a view, which are
+        ranked as they would be in a corpus of those rows alone, then named by index row.
+        """
+        if self.rows is not None and allowed is not None:
+            # The filter's rows are the view's (allowed() picks among them): as positions.
+            allowed = None if allowed is self.rows else np.searchsorted(self.rows, allowed)
         if allowed is not None:
             masked = np.full_like(scores, -1.0)
             masked[allowed] = scores[allowed]
@@ -121,7 +157,8 @@ class Searcher:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(r, s) for r, s in zip(top.tolist(), scores[top].tolist(), strict=True) if s > 0]
+        rows = top if self.rows is None else self.rows[top]
+        return [(r, s) for r, s in zip(rows.tolist(), scores[top].tolist(), strict=True) if s > 0]
 
     def search(
         self,
@@ -146,8 +183,10 @@ class Searcher:
         terms = self.lexical.terms(query)
         match = self.lexical.best_match(terms)
         dense = self.dense(vector, pool, allowed)
-        # Whether the corpus covers the question is judged over all of it, not the filtered part.
-        dense_top = dense[0][1] if allowed is None and dense else self._dense_top(vector)
+        # Whether the corpus covers the question is judged over all of it (all the searcher
+        # may see), not the filtered part.
+        filtered = allowed is not self.rows
+        dense_top = dense[0][1] if not filtered and dense else self._dense_top(vector)
         if topic is not None:
             dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":
@@ -186,7 +225,11 @@ class Searcher:
         topic: Topic,
         allowed: np.ndarray | None,
     ) -> list[tuple[int, float]]:
-        rows = topic.rows if allowed is None else np.intersect1d(topic.rows, allowed)
+        # The topic's rows are the view's already (its sections are made from them).
+        if allowed is None or allowed is self.rows:
+            rows = topic.rows
+        else:
+            rows = np.intersect1d(topic.rows, allowed)
         if not len(rows):
             return dense
         rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
@@ -194,7 +237,7 @@ class Searcher:
         return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), tuning.SECTION_BONUS)
 
     def _dense_top(self, vector: np.ndarray) -> float:
-        best = self.dense(vector, 1, None)
+        best = self.dense(vector, 1, self.rows)
         return best[0][1] if best else 0.0
 
 

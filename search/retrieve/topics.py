@@ -31,12 +31,17 @@ class Sections:
     """Each heading's words (stemmed, as BM25 sees them) and the passages under it."""
 
     def __init__(
-        self, passages: Sequence[Passage], terms: Terms, weight: Callable[[str], float]
+        self,
+        passages: Sequence[Passage] | Sequence[tuple[int, Passage]],
+        terms: Terms,
+        weight: Callable[[str], float],
     ) -> None:
+        """passages: all of them, or (row, passage) pairs of those a view may see."""
         self._terms = terms
         self._weight = weight
         rows: dict[tuple[str, str], list[int]] = {}
-        for i, p in enumerate(passages):
+        pairs = [x if isinstance(x, tuple) else (i, x) for i, x in enumerate(passages)]
+        for i, p in pairs:
             # A document without headings has none to name; its title is not a section.
             if p.section != p.title:
                 rows.setdefault((p.document, p.section), []).append(i)

@@ -224,7 +224,9 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       const headers = { accept: "application/json" };
       const key = this.getAttribute("key");
       if (key) headers["x-api-key"] = key;
-      const res = await fetch(url, { signal, headers, credentials: "omit" });
+      // same-origin: behind a sign-on proxy the session cookie must come along; another
+      // origin still gets no cookie (the key, if any, is the credential there).
+      const res = await fetch(url, { signal, headers, credentials: "same-origin" });
       let body = null;
       try { body = await res.json(); } catch (_) { /* not JSON: reported below */ }
       if (res.ok && body && typeof body === "object") return body;
