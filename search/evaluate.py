@@ -117,15 +117,16 @@ def evaluate_gold(
     fact_ok = cited_ok = n_fact = answered = declined = 0
     answerer = Answerer(searcher)
     misses = []
-    normed = [(p.id, _norm(p.text)) for p in searcher.passages]
+    normed = [(p.id, p.list_id, _norm(p.text)) for p in searcher.passages]
 
-    def holding(keys: Sequence[str]) -> set[str]:
-        wanted = [_norm(k) for k in keys]
-        return {pid for pid, text in normed if any(k in text for k in wanted)}
+    def holds(text: str, keys: Sequence[str]) -> bool:
+        return any(_norm(k) in _norm(text) for k in keys)
 
     for q in gold:
         ranking = searcher.search(q.question, k=10, mode=mode)
+        # A result is judged by what the reader is shown: its text (a list whole, say).
         ranked = [h.passage.id for h in ranking.hits]
+        relevant = {h.passage.id for h in ranking.hits if holds(h.passage.text, q.answers)}
         reply = answerer.answer(q.question, mode=mode) if answers else None
         if not q.in_scope:
             n_off += 1
@@ -134,26 +135,28 @@ def evaluate_gold(
             if ranking.answerable:
                 misses.append(f"not flagged  {q.question!r} (dense {ranking.dense_top:.2f})")
             continue
+        keys = [_norm(a) for a in q.answers]
+        # The results that could hold it, each list counted once as it is shown whole.
+        holders = {lid or pid for pid, lid, text in normed if any(k in text for k in keys)}
+        if not holders:
+            raise EvalDataError(f"no passage holds the answer of {q.question!r}: {q.answers}")
         if reply is not None:
             answered += reply.answer is not None
             if q.fact:
                 n_fact += 1
-                holders = holding(q.answers)
                 fact_ok += _norm(q.fact) in _norm(reply.answer or "")
                 cited_ok += any(
-                    c.passage.id in holders and _norm(q.fact) in _norm(c.passage.text)
+                    holds(c.passage.text, q.answers) and _norm(q.fact) in _norm(c.passage.text)
                     for c in reply.citations
                 )
                 if _norm(q.fact) not in _norm(reply.answer or ""):
                     misses.append(f"answer lacks {q.fact!r}  {q.question!r} -> {reply.answer!r}")
         n_in += 1
-        relevant = holding(q.answers)
-        if not relevant:
-            raise EvalDataError(f"no passage holds the answer of {q.question!r}: {q.answers}")
+        gains = dict.fromkeys(holders | relevant, 1.0)  # result ids: a list's id or a passage's
         sums["hit@1"] += ranked[:1] != [] and ranked[0] in relevant
         sums["hit@3"] += any(r in relevant for r in ranked[:3])
         sums["mrr@10"] += reciprocal_rank(ranked, relevant)
-        sums["ndcg@10"] += ndcg(ranked, dict.fromkeys(relevant, 1.0))
+        sums["ndcg@10"] += ndcg(ranked, gains)
         flagged_in += not ranking.answerable
         if not ranked or ranked[0] not in relevant:
             rank = next((i + 1 for i, r in enumerate(ranked) if r in relevant), None)
@@ -193,7 +196,7 @@ def load_beir(folder: Path, split: str = "test") -> BeirData:
         doc_id, title = str(row["_id"]), str(row.get("title") or "").strip()
         body = str(row.get("text") or "").strip()
         text = f"{title}. {body}" if title and body else title or body
-        passages.append(Passage(doc_id, doc_id, title, title, "summary", text, 0, len(text)))
+        passages.append(Passage(doc_id, doc_id, title, title, "paragraph", text, 0, len(text)))
     queries = {str(r["_id"]): str(r.get("text", "")) for _, r in _jsonl(folder / "queries.jsonl")}
     qrels: dict[str, dict[str, float]] = {}
     qrels_path = folder / "qrels" / f"{split}.tsv"

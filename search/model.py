@@ -15,7 +15,12 @@ from typing import Any
 MODES = ("hybrid", "dense", "bm25")
 # What a passage is, as the API filter and the widget name it.
 
-KINDS = ("summary", "theme", "learning", "finding", "statistic", "footnote")
+# paragraph: prose; item: a list item; theme, learning, finding: a list item whose lead-in
+# says the list gives themes, lessons or findings; statistic: one figure of a table;
+# footnote: a note at the foot of a page.
+KINDS = ("paragraph", "item", "theme", "learning", "finding", "statistic", "footnote")
+# Names the API accepted before, for the kinds they meant.
+KIND_ALIASES = {"summary": "paragraph"}
 # A group name as documents' audiences, keys files and single sign-on headers spell it.
 _GROUP = re.compile(r"^[^\x00-\x1f\x7f,]{1,200}$")
 
@@ -58,6 +63,8 @@ class Passage:
     # The heading path below the document title (section, subsection, ...); `section` is
     # its last entry, or the title before the first heading.
     headings: tuple[str, ...] = ()
+    # The list this passage is an item (or the lead-in) of: results show the list whole.
+    list_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,9 @@ class ParsedDocument:
 class Hit:
     passage: Passage
     score: float
+    # Spans of the passage's text that matched the question, when the passage is a whole
+    # list shown for the items found in it (offsets into passage.text).
+    matched: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ NAMED_SHARE = 0.5
 # What is left after the heading words must still say something (two words or more); gold.
 MIN_REST_TERMS = 2
 
+# --- results ------------------------------------------------------------------------------
+# A list found by one of its items (or its lead-in) is returned whole, up to this many
+# characters; a longer one shows its lead-in and the items around those found.
+LIST_MAX_CHARS = 1500
+LISTS = True  # results show lists whole (off: every item a result of its own)
+LIST_ANSWERS = True  # asked for a list (or the best sentence introduces one): answer with it
+
 # --- retrieval: is the question covered at all ---------------------------------------------
 # Answerable when the best dense cosine clears the first bar, or clears the lower one while
 # one passage holds most of the question's (rarity-weighted) words. Calibrated on gold.
@@ -82,6 +89,8 @@ SUPERLATIVES = True  # "most common X": the largest cell of the table asked abou
 # `python -m search eval --ablate` (docs/evaluation.md holds the table it prints).
 ABLATIONS: dict[str, dict[str, object]] = {
     "glossary": {"GLOSSARY": False},
+    "whole lists": {"LISTS": False},
+    "list answers": {"LIST_ANSWERS": False},
     "spelling": {"SPELLING": False},
     "named sections": {"TOPICS": False},
     "superlatives": {"SUPERLATIVES": False},

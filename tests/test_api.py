@@ -12,7 +12,7 @@ from tests.fakes import FakeEmbedder
 
 RESULT_FIELDS = {
     *("id", "text", "score", "section", "kind", "document", "title", "start", "end"),
-    *("url", "page", "link"),
+    *("url", "page", "link", "headings", "matched"),
 }
 
 
@@ -43,10 +43,13 @@ def test_filters(client: TestClient) -> None:
     assert r["results"] and {x["kind"] for x in r["results"]} == {"learning"}
     r = client.get("/search", params={"q": "schools", "section": "vulnerable adolescents", "k": 50})
     results = r.json()["results"]
-    assert len(results) == 14 and {x["section"] for x in results} == {"Vulnerable Adolescents"}
+    # Its 14 passages: two paragraphs and one list of twelve themes, shown whole.
+    assert len(results) == 3 and {x["section"] for x in results} == {"Vulnerable Adolescents"}
+    assert sum(x["text"].count("\u2022 ") for x in results) == 12
     r = client.post("/search", json={"q": "x", "section": "Neglect", "kind": "theme", "k": 50})
     assert {(x["section"], x["kind"]) for x in r.json()["results"]} == {("Neglect", "theme")}
-    assert len(r.json()["results"]) == 3
+    [whole] = r.json()["results"]  # its three themes are one list, shown whole
+    assert whole["text"].count("\u2022 ") == 3 and len(whole["matched"]) == 3
 
 
 @pytest.mark.parametrize(
@@ -59,7 +62,10 @@ def test_filters(client: TestClient) -> None:
         ({"q": "ok", "k": 0}, "k"),
         ({"q": "ok", "k": 51}, "k"),
         ({"q": "ok", "k": "many"}, "k"),
-        ({"q": "ok", "kind": "poem"}, "valid kinds: summary, theme, learning, finding, statistic"),
+        (
+            {"q": "ok", "kind": "poem"},
+            "valid kinds: paragraph, item, theme, learning, finding, statistic, footnote",
+        ),
         ({"q": "ok", "section": "Nowhere"}, "valid sections:"),
     ],
 )
@@ -160,7 +166,7 @@ def test_answer_contract(client: TestClient) -> None:
     assert set(body) == ANSWER_FIELDS
     assert body["answerable"] is True and body["answer"] == "Domestic abuse: 164 (59%)"
     cite = body["citations"][0]
-    assert set(cite) == RESULT_FIELDS - {"score"} | {"highlight"}
+    assert set(cite) == RESULT_FIELDS - {"score", "matched"} | {"highlight"}
     assert cite["text"][cite["highlight"]["start"] : cite["highlight"]["end"]] == body["answer"]
     posted = client.post("/answer", json={"question": "What percentage of domestic abuse?"})
     assert posted.json() == body

@@ -83,14 +83,18 @@ def test_chunk_kinds_sections_and_spans() -> None:
     passages = chunk_document(DOC, "doc")
     got = [(p.kind, p.section, p.text) for p in passages]
     assert got[:4] == [
-        ("summary", "My Report Title", "Intro paragraph one. It has two sentences."),
-        ("summary", "Findings", "Overall 40% of cases were studied. The following themes emerged:"),
+        ("paragraph", "My Report Title", "Intro paragraph one. It has two sentences."),
+        (
+            "paragraph",
+            "Findings",
+            "Overall 40% of cases were studied. The following themes emerged:",
+        ),
         ("theme", "Findings", "first theme here"),
         ("theme", "Findings", "second theme, wrapped\n  onto the next line."),
     ]
     assert got[4] == ("theme", "Findings", "third theme after a blank line")
     assert got[6] == ("learning", "Findings", "Schools should escalate. Guidance is needed.")
-    assert got[8] == ("finding", "Findings", "a plain finding")
+    assert got[8] == ("item", "Findings", "a plain finding")  # its lead-in names no kind
     for p in passages:
         assert p.document == "doc" and p.title == "My Report Title"
         if p.kind != "statistic":
@@ -128,7 +132,8 @@ def test_list_kind_reads_the_introducing_sentence() -> None:
     )
     assert list_kind("Implications for practice:") == "learning"
     assert list_kind("We looked at recommendations. Findings included:") == "finding"
-    assert list_kind(None) == "finding"
+    assert list_kind(None) == "item"
+    assert list_kind("The plan must include:") == "item"  # guidance: items, not findings
 
 
 def test_long_paragraph_split_at_sentences() -> None:
@@ -177,9 +182,9 @@ def test_lead_in_paragraph_holds_what_it_introduces() -> None:
     )
     passages = chunk_document(text, "d")
     got = [(p.kind, p.text) for p in passages]
-    assert got[0] == ("summary", "Adapted from:\n\n\n[A report](#)\n\nAnd a briefing.")
-    assert got[1] == ("summary", ("Long paragraph. " * 20).strip())  # a long one stands alone
-    assert got[2] == ("summary", "We found:")  # a list's lead-in keeps its list apart
+    assert got[0] == ("paragraph", "Adapted from:\n\n\n[A report](#)\n\nAnd a briefing.")
+    assert got[1] == ("paragraph", ("Long paragraph. " * 20).strip())  # a long one stands alone
+    assert got[2] == ("paragraph", "We found:")  # a list's lead-in keeps its list apart
     assert got[3] == ("finding", "a bullet")
     for p in passages:
         assert text[p.start : p.end] == p.text
@@ -213,7 +218,7 @@ def test_seed_counts_by_kind(seed_text: str) -> None:
     assert counts["statistic"] == cells == 12
     assert counts["theme"] + counts["learning"] + counts["finding"] == bullets
     # "Adapted from:" and the two lines it introduces are one summary, not three.
-    assert counts == {"summary": 12, "statistic": 12, "theme": 11, "learning": 17, "finding": 5}
+    assert counts == {"paragraph": 12, "statistic": 12, "theme": 11, "learning": 17, "finding": 5}
     (source,) = [p.text for p in passages if p.text.startswith("Adapted from:")]
     assert "NSPCC" in source
     assert {p.section for p in passages if p.kind == "theme"} == {

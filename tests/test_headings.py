@@ -62,7 +62,7 @@ def test_footnote_blocks_are_footnote_passages_that_keep_a_list_going() -> None:
     ]
     passages = chunk_blocks(blocks, "d", "Guide")
     assert [(p.kind, p.text, p.headings) for p in passages] == [
-        ("summary", "The key learning points are:", ("Learning",)),
+        ("paragraph", "The key learning points are:", ("Learning",)),
         ("learning", "Listen to the child.", ("Learning",)),
         ("footnote", "3 See chapter 2.", ("Learning",)),
         ("learning", "Share information early.", ("Learning",)),
@@ -70,8 +70,10 @@ def test_footnote_blocks_are_footnote_passages_that_keep_a_list_going() -> None:
 
 
 def test_passages_jsonl_round_trips_headings_and_reads_old_rows(tmp_path: Path) -> None:
-    new = Passage("d:1", "d", "T", "Schools", "summary", "x", 0, 1, headings=("Duties", "Schools"))
-    old = asdict(Passage("d:2", "d", "T", "T", "summary", "y", 0, 1))
+    new = Passage(
+        "d:1", "d", "T", "Schools", "paragraph", "x", 0, 1, headings=("Duties", "Schools")
+    )
+    old = asdict(Passage("d:2", "d", "T", "T", "paragraph", "y", 0, 1))
     del old["headings"]  # written before the field existed
     path = tmp_path / "passages.jsonl"
     path.write_text(json.dumps(asdict(new)) + "\n" + json.dumps(old) + "\n")

@@ -53,6 +53,7 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "url",
         "page",
         "headings",
+        "list_id",
     }
 
 

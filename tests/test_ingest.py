@@ -28,13 +28,13 @@ def test_html_keeps_main_content_only(tmp_path: Path) -> None:
     assert doc.url == "https://example.org/procedures/escalation"  # the canonical link
     title = "Resolving professional disagreements"
     assert [(p.kind, p.section, p.text) for p in doc.passages] == [
-        ("summary", title, "Practitioners should escalate concerns when they disagree about a "
+        ("paragraph", title, "Practitioners should escalate concerns when they disagree about a "
          "child's safety."),
-        ("summary", "Steps", "The key learning points are:"),
+        ("paragraph", "Steps", "The key learning points are:"),
         ("learning", "Steps", "Talk to the other professional first."),
         ("learning", "Steps", "Involve your line manager."),
         ("learning", "Steps", "Within two working days."),
-        ("summary", "Steps", "Escalations by year"),
+        ("paragraph", "Steps", "Escalations by year"),
         ("statistic", "Steps", "Neglect, 2020: 40. From the table: Escalations by year."),
         ("statistic", "Steps", "Neglect, 2021: 52. From the table: Escalations by year."),
     ]  # fmt: skip
@@ -49,13 +49,15 @@ def test_html_without_main_uses_body_and_charset(tmp_path: Path) -> None:
     )
     path = tmp_path / "cafe.htm"
     path.write_bytes(page.encode("windows-1252"))
-    assert _rows(path) == [("summary", "Café meetings", "Parents met at the café weekly.")]
+    assert _rows(path) == [("paragraph", "Café meetings", "Parents met at the café weekly.")]
 
 
 def test_html_latin1_label_reads_as_windows_1252(tmp_path: Path) -> None:
     path = tmp_path / "quotes.html"
     path.write_bytes(b'<meta charset="iso-8859-1"><p>The \x93child\x92s voice\x94 was missing.</p>')
-    assert _rows(path) == [("summary", "quotes", "The \u201cchild\u2019s voice\u201d was missing.")]
+    assert _rows(path) == [
+        ("paragraph", "quotes", "The \u201cchild\u2019s voice\u201d was missing.")
+    ]
 
 
 def test_html_declared_charset_mismatch_is_refused(tmp_path: Path) -> None:
@@ -73,12 +75,12 @@ def test_pdf_headings_lists_and_pages(tmp_path: Path) -> None:
     assert (doc.format, doc.pages, doc.title) == ("pdf", 3, "Strategy meeting guidance")
     got = [(p.page, p.kind, p.section, p.text) for p in doc.passages]
     assert got == [
-        (1, "summary", "Strategy meeting guidance", "Strategy meetings decide whether to start "
+        (1, "paragraph", "Strategy meeting guidance", "Strategy meetings decide whether to start "
          "child protection enquiries. Police, health and children's social care must all attend."),
-        (2, "summary", "Attendance", "The points below were agreed:"),
-        (2, "finding", "Attendance", "Invite the school nurse."),
-        (2, "finding", "Attendance", "Record who declined and why."),
-        (3, "summary", "Timescales", "A strategy meeting is held within three working days of "
+        (2, "paragraph", "Attendance", "The points below were agreed:"),
+        (2, "item", "Attendance", "Invite the school nurse."),
+        (2, "item", "Attendance", "Record who declined and why."),
+        (3, "paragraph", "Timescales", "A strategy meeting is held within three working days of "
          "the referral. Minutes are circulated within one day."),
     ]  # fmt: skip
     # The running header and the page numbers are gone from every passage.
@@ -95,9 +97,9 @@ def test_docx_headings_lists_tables(tmp_path: Path) -> None:
     [doc] = read_file(write_docx(tmp_path / "sharing.docx"))
     assert (doc.format, doc.title) == ("docx", "Information sharing guidance")
     assert [(p.kind, p.section, p.text) for p in doc.passages] == [
-        ("summary", "Information sharing guidance",
+        ("paragraph", "Information sharing guidance",
          "Practitioners must share information when a child is at risk of significant harm."),
-        ("summary", "Key messages", "The key messages for practitioners are:"),
+        ("paragraph", "Key messages", "The key messages for practitioners are:"),
         ("learning", "Key messages", "Never wait for consent when a child is in danger."),
         ("learning", "Key messages", "Record what was shared and why."),
         ("statistic", "Referrals", "Referrals, 2019: 120. From the table: Referrals."),

@@ -7,7 +7,10 @@ from search.model import Passage
 
 
 def _p(
-    text: str, kind: str = "summary", url: str | None = "https://ex.org/a", page: int | None = None
+    text: str,
+    kind: str = "paragraph",
+    url: str | None = "https://ex.org/a",
+    page: int | None = None,
 ) -> Passage:
     return Passage("d:1", "d", "T", "S", kind, text, 0, len(text), url, page)
 

@@ -125,7 +125,7 @@ def test_contents_page_header_and_page_numbers_are_dropped(tmp_path: Path) -> No
 def test_footnote_marker_removed_and_footnote_kept_apart(tmp_path: Path) -> None:
     doc = _read(tmp_path)
     assert _by_text(doc, "The local authority has") == [
-        (3, "summary", "The local authority has a duty to ensure that children of compulsory "
+        (3, "paragraph", "The local authority has a duty to ensure that children of compulsory "
          "school age who are not registered pupils at a school and are not receiving suitable "
          "education otherwise are identified.", ("Summary", "About this guidance")),
     ]  # fmt: skip
@@ -138,7 +138,7 @@ def test_footnote_marker_removed_and_footnote_kept_apart(tmp_path: Path) -> None
 def test_paragraph_over_a_page_break_stays_whole(tmp_path: Path) -> None:
     doc = _read(tmp_path)
     assert _by_text(doc, "Schools must") == [
-        (3, "summary", "Schools must tell the local authority when a pupil's name is to be "
+        (3, "paragraph", "Schools must tell the local authority when a pupil's name is to be "
          "deleted from the admission register.", ("Summary", "About this guidance")),
     ]  # fmt: skip
     assert not _by_text(doc, "deleted")
@@ -147,9 +147,9 @@ def test_paragraph_over_a_page_break_stays_whole(tmp_path: Path) -> None:
 def test_numbered_paragraphs_keep_their_number(tmp_path: Path) -> None:
     doc = _read(tmp_path)
     assert [(p.kind, p.text) for p in doc.passages if p.section == "Records"] == [
-        ("summary", "1.12 The local authority must make enquiries within five days of the "
+        ("paragraph", "1.12 The local authority must make enquiries within five days of the "
          "notification."),
-        ("summary", "1.13 Records must be kept for six years."),
+        ("paragraph", "1.13 Records must be kept for six years."),
     ]  # fmt: skip
 
 

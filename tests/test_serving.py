@@ -125,7 +125,9 @@ def test_hnsw_index_serves_filtered_searches(
     with TestClient(create_app(settings, embedder=fake)) as client:
         assert read_manifest(settings.index_dir).index_type == "hnsw"
         body = client.get("/search", params={"q": "fathers felt alienated", "k": 3}).json()
-        assert body["results"][0]["text"].startswith("Fathers and partners")
+        top = body["results"][0]  # the list of the item found, shown whole, the item marked
+        [span] = top["matched"]
+        assert top["text"][span["start"] : span["end"]].startswith("Fathers and partners")
         body = client.get("/search", params={"q": "neglect", "kind": "learning", "k": 50}).json()
         assert body["results"] and {r["kind"] for r in body["results"]} == {"learning"}
 

@@ -89,7 +89,7 @@ def test_named_section_passage_that_answers_beats_its_introduction(
     searcher: Searcher, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     question = "money worries in neglect cases"
-    top = searcher.search(question, k=3, mode=mode).hits[0].passage.text
+    top = searcher.search(question, k=3, mode=mode, whole_lists=False).hits[0].passage.text
     assert top == "money worries were overlooked by practitioners"
     # Filters still hold: outside the named section nothing is boosted into the results.
     only = searcher.search(question, k=5, mode=mode, section="Poverty").hits
@@ -97,7 +97,9 @@ def test_named_section_passage_that_answers_beats_its_introduction(
     # Without the section bonus the introduction, which says "neglect" twice, wins.
     monkeypatch.setattr(tuning, "SECTION_BONUS", 0.0)
     monkeypatch.setattr(searcher.headings, "named", lambda q: None)
-    assert searcher.search(question, k=3, mode="dense").hits[0].passage.text != top
+    assert (
+        searcher.search(question, k=3, mode="dense", whole_lists=False).hits[0].passage.text != top
+    )
 
 
 def test_section_rows_are_numpy_rows(searcher: Searcher) -> None:

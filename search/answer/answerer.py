@@ -32,9 +32,15 @@ _ADVICE_ASKED = re.compile(
 _YES_NO = re.compile(
     r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
 )
+# "What must a pathway plan include", "designated teacher responsibilities", "list the ...".
+_LIST_ASKED = re.compile(
+    r"\b(include[sd]?|including|contain[s]?|cover[s]?|consist[s]? of|list|lists)\b|"
+    r"\b(responsibilities|duties|steps|stages|principles|rules|requirements|criteria|"
+    r"elements|components|functions|tasks|roles)\b",
+    re.IGNORECASE,
+)
 _ADVICE_GIVEN = re.compile(
-    r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure|"
-    r"can be used|can prevent|well placed)\b",
+    r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure)\b",
     re.IGNORECASE,
 )
 
@@ -81,7 +87,10 @@ class Answerer:
     ) -> Answer:
         asked = question
         k = tuning.CANDIDATE_PASSAGES if k is None else k
-        ranking = self.searcher.search(question, max(k, 1), section, kind, mode, document)
+        # Items one by one: the answer is one sentence (or a list asked for, below).
+        ranking = self.searcher.search(
+            question, max(k, 1), section, kind, mode, document, whole_lists=False
+        )
         # The question as searched (misspelt words put right), for the figure rules too.
         question = ranking.searched or question
         hits = list(ranking.hits)
@@ -123,6 +132,13 @@ class Answerer:
             scores = np.append(scores, float(scores.max()) + 1e-6)
             best = len(units) - 1
         chosen = units[best]
+        listed = self.searcher.whole_list(hits[chosen.hit_rank].passage)
+        if cell is None and listed is not None and _answers_with_list(question, chosen.text):
+            # Asked for a list, or the best sentence introduces one: the list is the answer.
+            hits[chosen.hit_rank] = listed
+            text = listed.passage.text
+            chosen = _Candidate(chosen.hit_rank, text, 0, len(text))
+            units[best] = chosen
         # Each passage's best unit decides whether it is cited as support, best first.
         per_passage: dict[int, tuple[float, _Candidate]] = {}
         for unit, score in zip(units, scores, strict=True):
@@ -226,6 +242,13 @@ class Answerer:
             tuning.LEAD_IN_PENALTY * (1 - own_figure * (1 - shown)) + tuning.LEAD_IN_SHOWN * shown
         )
         return -penalty * lead
+
+
+def _answers_with_list(question: str, best: str) -> bool:
+    """Whether the answer is the whole list the best sentence stands in."""
+    if not tuning.LIST_ANSWERS:
+        return False
+    return bool(_LIST_ASKED.search(question)) or best.rstrip().endswith(":")
 
 
 def _asks_advice(question: str) -> bool:

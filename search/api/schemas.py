@@ -100,6 +100,10 @@ class PassageOut(BaseModel):
     end: int
     url: str | None = Field(None, description="Where the document is published, if known.")
     page: int | None = Field(None, description="PDF page the passage starts on (from 1).")
+    headings: list[str] = Field(
+        default_factory=list,
+        description="The headings the passage stands under, outermost first (below the title).",
+    )
     link: str | None = Field(
         None,
         description="The URL pointing at the passage: a #:~:text= fragment for web pages, "
@@ -119,28 +123,34 @@ class PassageOut(BaseModel):
             end=p.end,
             url=p.url,
             page=p.page,
+            headings=list(p.headings),
             link=passage_link(p),
         )
-
-
-class SearchResult(PassageOut):
-    score: float = Field(description="Relevance, higher is better.")
-
-    @classmethod
-    def of_hit(cls, hit: Hit) -> SearchResult:
-        # A passage's fields are worked out once (its link takes URL parsing); validating
-        # them from a plain dict is pydantic-core's fast path.
-        return cls(**_passage_fields(hit.passage), score=round(hit.score, 6))
-
-
-@functools.lru_cache(maxsize=4096)
-def _passage_fields(p: Passage) -> dict[str, Any]:
-    return PassageOut.of(p).model_dump()
 
 
 class Highlight(BaseModel):
     start: int = Field(description="Offset of the answer's first character in the citation text.")
     end: int
+
+
+class SearchResult(PassageOut):
+    score: float = Field(description="Relevance, higher is better.")
+    matched: list[Highlight] = Field(
+        default_factory=list,
+        description="For a list shown whole: where the items that matched stand in its text.",
+    )
+
+    @classmethod
+    def of_hit(cls, hit: Hit) -> SearchResult:
+        # A passage's fields are worked out once (its link takes URL parsing); validating
+        # them from a plain dict is pydantic-core's fast path.
+        spans = [{"start": s, "end": e} for s, e in hit.matched]
+        return cls(**_passage_fields(hit.passage), score=round(hit.score, 6), matched=spans)
+
+
+@functools.lru_cache(maxsize=4096)
+def _passage_fields(p: Passage) -> dict[str, Any]:
+    return PassageOut.of(p).model_dump()
 
 
 class CitationOut(PassageOut):

@@ -10,28 +10,31 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from search.chunk.blocks import document_title, join_introduced, text_blocks
 from search.chunk.text import last_sentence, pieces, table_statistics
 from search.model import Block, Passage
 
 _THEME = re.compile(r"\bthemes?\b", re.IGNORECASE)
+_FINDING = re.compile(r"\b(findings?|found)\b", re.IGNORECASE)
 _LEARNING = re.compile(
     r"\b(learnings?|lessons?|implications? for|recommendations?|key messages)\b", re.IGNORECASE
 )
 
 
 def list_kind(lead_in: str | None) -> str:
-    """What a bullet list holds, judged by the sentence that introduces it."""
+    """What a bullet list holds, judged by the sentence that introduces it: themes, lessons
+    or findings when it says so ("Findings included:"), else plain items."""
     if not lead_in:
-        return "finding"
+        return "item"
     last = last_sentence(lead_in)
     themes = [m.start() for m in _THEME.finditer(last)]
     learnings = [m.start() for m in _LEARNING.finditer(last)]
     if themes or learnings:
         # "themes and learnings": the later word is what the list goes on to give.
         return "theme" if max(themes, default=-1) > max(learnings, default=-1) else "learning"
-    return "finding"
+    return "finding" if _FINDING.search(last) else "item"
 
 
 def slugify(name: str) -> str:
@@ -40,7 +43,9 @@ def slugify(name: str) -> str:
 
 
 def _passage_id(document: str, kind: str, section: str, text: str, seen: dict[str, int]) -> str:
-    digest = hashlib.sha1(f"{kind}\x1f{section}\x1f{text}".encode()).hexdigest()[:12]
+    # Paragraphs were "summary" passages: their ids stay what they were.
+    named = {"paragraph": "summary"}.get(kind, kind)
+    digest = hashlib.sha1(f"{named}\x1f{section}\x1f{text}".encode()).hexdigest()[:12]
     base = f"{document}:{digest}"
     seen[base] = seen.get(base, 0) + 1
     return base if seen[base] == 1 else f"{base}-{seen[base]}"
@@ -67,40 +72,57 @@ def _heading_path(path: list[tuple[int, str]], heading: Block, title: str) -> li
 
 
 def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Passage]:
-    """Passages of parsed blocks: summary paragraphs, bullets by list kind, statistics.
+    """Passages of parsed blocks: paragraphs, list items by list kind, statistics.
 
     Every format ends here: Markdown and text through parse_blocks, HTML and Word files
-    through blocks their readers build from the markup.
+    through blocks their readers build from the markup. The items of a list, and the
+    paragraph ending in ':' that introduces it, share a list_id.
     """
     section = title
     path: list[tuple[int, str]] = []  # (level, heading) from the outermost in
     lead_in: str | None = None  # the paragraph that introduces the next list or table
-    list_kind_now = "finding"
+    lead_in_rows: list[int] = []  # its passages, which join the list it introduces
+    list_kind_now = "item"
+    list_id: str | None = None
     previous = ""
     seen: dict[str, int] = {}
     passages: list[Passage] = []
 
-    def add(kind: str, text: str, start: int, end: int) -> None:
+    def add(kind: str, text: str, start: int, end: int) -> str:
         pid = _passage_id(document, kind, section, text, seen)
         heads = tuple(h for _, h in path)
         passages.append(
-            Passage(pid, document, title, section, kind, text, start, end, headings=heads)
-        )
+            Passage(
+                pid, document, title, section, kind, text, start, end, headings=heads,
+                list_id=list_id if kind not in ("paragraph", "statistic", "footnote") else None,
+            )
+        )  # fmt: skip
+        return pid
 
     for block in join_introduced(blocks):
         if block.type == "heading":
             section = block.text
-            lead_in = None
+            lead_in, lead_in_rows = None, []
             path = _heading_path(path, block, title)
         elif block.type == "paragraph":
+            start_row = len(passages)
             for text, start, end in pieces(block.text, block.start):
-                add("summary", text, start, end)
+                add("paragraph", text, start, end)
             lead_in = block.text
+            ends_colon = block.text.rstrip().endswith(":")
+            lead_in_rows = list(range(start_row, len(passages)))[-1:] if ends_colon else []
         elif block.type == "bullet":
             if previous != "bullet":
                 list_kind_now = list_kind(lead_in)
+                list_id = None
             for text, start, end in pieces(block.text, block.start):
-                add(list_kind_now, text, start, end)
+                pid = add(list_kind_now, text, start, end)
+                if list_id is None:
+                    list_id = f"{pid}~list"
+                    passages[-1] = replace(passages[-1], list_id=list_id)
+                    for row in lead_in_rows:
+                        passages[row] = replace(passages[row], list_id=list_id)
+                    lead_in_rows = []
         elif block.type == "footnote":
             for text, start, end in pieces(block.text, block.start):
                 add("footnote", text, start, end)
@@ -109,5 +131,7 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
             context = (lead_in or section).strip().rstrip(":").rstrip() + "."
             for text, start, end in table_statistics(block.rows, context):
                 add("statistic", text, start, end)
+        if block.type != "bullet":
+            list_id = None
         previous = block.type
     return passages

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from search.model import Passage
 
 MAX_PASSAGE_CHARS = 600
+# How a list shown whole marks its items (search/retrieve/lists.py writes it).
+LIST_BULLET = "\u2022 "
 # A sentence ends at . ! or ? followed by space and something that can start a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 # A share ("59%", "59 %") and any number ("1,234", "2017"): what makes a text a figure.
@@ -111,4 +113,13 @@ def answer_units(passage: Passage) -> list[tuple[str, int, int]]:
     if parts is not None:
         head = f"{parts[0]}: {parts[1]}"
         return [(head, 0, len(head))]
+    if passage.list_id is not None and "\n" in passage.text:
+        # A list shown whole: each line (lead-in, item) is split on its own, so an item is
+        # never run into the next one, and its units are those of the item's own passage.
+        units, pos = [], 0
+        for line in passage.text.split("\n"):
+            lead = len(LIST_BULLET) if line.startswith(LIST_BULLET) else 0
+            units += split_sentences(line[lead:], pos + lead)
+            pos += len(line) + 1
+        return [u for u in units if u[0] != "\u2026"]
     return split_sentences(passage.text, 0) or [(passage.text, 0, len(passage.text))]

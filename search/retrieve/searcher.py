@@ -21,9 +21,10 @@ from search.embed.base import Embedder
 from search.errors import InvalidQuery
 from search.index import vectors
 from search.index.store import LoadedIndex
-from search.model import KINDS, MODES, Hit, Passage, Ranking
+from search.model import KIND_ALIASES, KINDS, MODES, Hit, Passage, Ranking
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical, lexical_text
+from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.query import Glossary, Intent, intent, load_glossary
 from search.retrieve.spelling import Speller
 from search.retrieve.topics import Sections, Topic, blend
@@ -78,6 +79,23 @@ class Searcher:
         return len(self.passages) if self.rows is None else len(self.rows)
 
     @functools.cached_property
+    def lists(self) -> dict[str, tuple[int, ...]]:
+        """The rows of each list, lead-in first: results show a list whole."""
+        return list_rows(self.passages)
+
+    @functools.cached_property
+    def row_of(self) -> dict[str, int]:
+        """Each passage's row, by id."""
+        return {p.id: row for row, p in enumerate(self.passages)}
+
+    def whole_list(self, passage: Passage) -> Hit | None:
+        """The list a passage stands in, whole, with the passage marked; None if none."""
+        rows = self.lists.get(passage.list_id or "", ())
+        if len(rows) < 2:
+            return None
+        return whole_list(self.passages, rows, {self.row_of[passage.id]})
+
+    @functools.cached_property
     def tables(self) -> dict[TableKey, Table]:
         """The index's tables of figures, read on first use."""
         return tables.group(enumerate(self.passages))
@@ -100,6 +118,7 @@ class Searcher:
             )
         if kind is not None:
             kind = kind.strip().lower()
+            kind = KIND_ALIASES.get(kind, kind)
             if kind not in KINDS:
                 raise InvalidQuery(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
         if section is not None:
@@ -168,8 +187,12 @@ class Searcher:
         kind: str | None = None,
         mode: str = "hybrid",
         document: str | None = None,
+        whole_lists: bool = True,
     ) -> Ranking:
-        """The k best passages for a question, and whether the corpus answers it."""
+        """The k best passages for a question, and whether the corpus answers it.
+
+        A list is one result, shown whole, unless whole_lists is False (the answerer weighs
+        items one by one)."""
         if mode not in MODES:
             raise InvalidQuery(f"unknown mode {mode!r}; valid modes: {', '.join(MODES)}")
         section, kind = self.resolve_filters(section, kind, document)
@@ -197,7 +220,10 @@ class Searcher:
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
             ranked = self._rerank(ranked, wants, terms)
-        hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
+        if whole_lists:
+            hits = group_lists(ranked, self.passages, self.lists, k)
+        else:
+            hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
         return Ranking(hits, is_answerable(dense_top, match), dense_top, match, searched)
 
     def _rerank(

@@ -1,0 +1,97 @@
+"""Lists shown whole: the items of a list are indexed one by one, for precision, but a result
+is the list (its lead-in and items, up to tuning.LIST_MAX_CHARS) with the items that matched
+marked, so "what must a pathway plan include" gets the list and not one line of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from search import tuning
+from search.chunk.text import LIST_BULLET as BULLET
+from search.model import Hit, Passage
+
+
+def list_rows(passages: Sequence[Passage]) -> dict[str, tuple[int, ...]]:
+    """The rows of each list (lead-in first, then items), in document order."""
+    rows: dict[str, list[int]] = {}
+    for row, p in enumerate(passages):
+        if p.list_id is not None:
+            rows.setdefault(p.list_id, []).append(row)
+    return {key: tuple(r) for key, r in rows.items()}
+
+
+def _window(lines: list[str], found: set[int], limit: int) -> list[int]:
+    """Which lines to show: all if they fit, else the lead-in and items around those found."""
+    if sum(len(line) + 1 for line in lines) <= limit:
+        return list(range(len(lines)))
+    keep = {0} | found
+    size = sum(len(lines[i]) + 1 for i in keep)
+    grow = sorted(range(len(lines)), key=lambda i: min(abs(i - f) for f in found or {0}))
+    for i in grow:
+        if i not in keep and size + len(lines[i]) + 1 <= limit:
+            keep.add(i)
+            size += len(lines[i]) + 1
+    return sorted(keep)
+
+
+def whole_list(passages: Sequence[Passage], rows: Sequence[int], found: set[int]) -> Hit:
+    """One passage holding a list's lead-in and items, the found rows' spans marked."""
+    members = [passages[r] for r in rows]
+    items = [p for p in members if p.kind != "paragraph"]
+    kind = items[0].kind if items else members[0].kind
+    lines = [p.text if p.kind == "paragraph" else BULLET + p.text for p in members]
+    shown = _window(lines, {i for i, r in enumerate(rows) if r in found}, tuning.LIST_MAX_CHARS)
+    text_parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for n, i in enumerate(shown):
+        if n and i != shown[n - 1] + 1:
+            text_parts.append("\u2026\n")
+            pos += 2
+        line = lines[i]
+        if rows[i] in found:
+            lead = len(BULLET) if line.startswith(BULLET) else 0
+            spans.append((pos + lead, pos + len(line)))
+        text_parts.append(line + "\n")
+        pos += len(line) + 1
+    first = members[0]
+    passage = replace(
+        first,
+        id=first.list_id or first.id,
+        kind=kind,
+        text="".join(text_parts).rstrip("\n"),
+        start=min(p.start for p in members),
+        end=max(p.end for p in members),
+    )
+    return Hit(passage, 0.0, tuple(spans))
+
+
+def group_lists(
+    ranked: Sequence[tuple[int, float]],
+    passages: Sequence[Passage],
+    lists: dict[str, tuple[int, ...]],
+    k: int,
+) -> tuple[Hit, ...]:
+    """The k best results, each list once (where its best member ranked), whole; the items
+    marked are those ranked before the k-th result, so they matched about as well."""
+    if not tuning.LISTS:
+        return tuple(Hit(passages[row], score) for row, score in ranked[:k])
+    order: list[tuple[str | None, int, float]] = []  # (list or None, row, score)
+    found: dict[str, set[int]] = {}
+    for row, score in ranked:
+        if len(order) == k:
+            break
+        key = passages[row].list_id
+        if key is None or len(lists.get(key, ())) < 2:
+            order.append((None, row, score))
+            continue
+        if key not in found:
+            order.append((key, row, score))
+        found.setdefault(key, set()).add(row)
+    return tuple(
+        Hit(passages[row], score)
+        if key is None
+        else replace(whole_list(passages, lists[key], found[key]), score=score)
+        for key, row, score in order
+    )

@@ -1,0 +1,109 @@
+"""Lists shown whole: list ids from the chunker, one result per list, items marked, the
+window of a long list, and a question asking for a list answered with it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from search import tuning
+from search.answer.answerer import Answerer
+from search.chunk import chunk_document
+from search.index.build import build_index
+from search.index.store import load_index
+from search.retrieve.lists import group_lists, list_rows, whole_list
+from search.retrieve.searcher import Searcher
+from tests.fakes import FakeEmbedder
+
+GUIDE = """# Pathway planning
+
+The pathway plan must include:
+
+- a detailed plan for education or training
+- arrangements for accommodation
+- contingency plans if the young person's circumstances change
+
+Personal advisers visit at least every eight weeks.
+
+- an item of another list, after a paragraph that introduces nothing
+"""
+
+
+def test_items_and_their_lead_in_share_a_list_id() -> None:
+    passages = chunk_document(GUIDE, "guide")
+    ids = [(p.kind, p.list_id) for p in passages]
+    lead, *items = ids[:4]
+    assert lead[0] == "paragraph" and {i[0] for i in items} == {"item"}
+    assert lead[1] is not None and {i[1] for i in items} == {lead[1]}
+    assert ids[4] == ("paragraph", None)  # no colon: not a lead-in
+    assert ids[5][1] not in (None, lead[1])  # a list of its own
+
+
+def test_one_result_per_list_with_the_matched_items_marked() -> None:
+    passages = chunk_document(GUIDE, "guide")
+    lists = list_rows(passages)
+    ranked = [(2, 0.9), (4, 0.8), (3, 0.7), (0, 0.6)]
+    hits = group_lists(ranked, passages, lists, k=2)
+    assert [h.passage.id for h in hits] == [passages[2].list_id, passages[4].id]
+    whole = hits[0]
+    assert whole.score == 0.9 and whole.passage.text.startswith("The pathway plan must include:")
+    marked = [whole.passage.text[s:e] for s, e in whole.matched]
+    assert marked == ["arrangements for accommodation"]  # row 3 ranked after the 2nd result
+    everything = group_lists(ranked, passages, lists, k=5)
+    assert len(everything[0].matched) == 3
+
+
+def test_results_without_whole_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    passages = chunk_document(GUIDE, "guide")
+    monkeypatch.setattr(tuning, "LISTS", False)
+    hits = group_lists([(2, 0.9), (3, 0.8)], passages, list_rows(passages), k=2)
+    assert [h.passage for h in hits] == [passages[2], passages[3]]
+
+
+def test_a_long_list_shows_its_lead_in_and_the_items_around_the_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = "\n".join(f"- item number {n} of a long list of things to do" for n in range(40))
+    passages = chunk_document(f"# T\n\nDo these:\n\n{items}\n", "d")
+    monkeypatch.setattr(tuning, "LIST_MAX_CHARS", 300)
+    rows = list_rows(passages)[passages[1].list_id or ""]
+    hit = whole_list(passages, rows, {rows[21]})  # rows[0] is the lead-in
+    text = hit.passage.text
+    assert len(text) <= 300 and text.startswith("Do these:\n\u2026\n")
+    assert "item number 20 of" in text and "item number 0 of" not in text
+    [(s, e)] = hit.matched
+    assert text[s:e] == "item number 20 of a long list of things to do"
+
+
+@pytest.fixture
+def searcher(tmp_path: Path) -> Searcher:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.md").write_text(GUIDE)
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    return Searcher(load_index(tmp_path / "idx"), fake)
+
+
+def test_a_question_asking_for_a_list_is_answered_with_it(searcher: Searcher) -> None:
+    reply = Answerer(searcher).answer("what must the pathway plan include")
+    assert reply.answer is not None and reply.answer.startswith("The pathway plan must include:")
+    assert "contingency plans" in reply.answer and reply.answer.count("\u2022 ") == 3
+    cite = reply.citations[0]
+    assert cite.highlight == (0, len(cite.passage.text))
+
+
+def test_list_answers_switched_off(searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tuning, "LIST_ANSWERS", False)
+    reply = Answerer(searcher).answer("what must the pathway plan include")
+    assert reply.answer is not None and "\u2022" not in reply.answer
+
+
+def test_passage_without_list_has_no_whole_list(searcher: Searcher) -> None:
+    plain = next(p for p in searcher.passages if p.list_id is None)
+    assert searcher.whole_list(plain) is None
+    item = next(p for p in searcher.passages if p.kind == "item")
+    whole = searcher.whole_list(replace(item))
+    assert whole is not None and item.text in whole.passage.text
