@@ -4,14 +4,16 @@ from pathlib import Path
 
 import pytest
 
+from search import tuning
 from search.chunk.passages import chunk_document
 from search.errors import InvalidQuery
 from search.index.build import build_index
 from search.index.store import load_index
 from search.model import Passage
+from search.retrieve.coverage import Coverage
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
-from search.retrieve.searcher import Searcher, extreme_first, is_answerable
+from search.retrieve.searcher import Searcher, extreme_first
 from tests.fakes import FakeEmbedder
 
 
@@ -39,11 +41,17 @@ def test_lexical_best_match_and_share() -> None:
     assert 0 < lex.share_held(lex.terms("apples tick"), "a box of apples") < 1
 
 
-def test_is_answerable() -> None:
-    assert is_answerable(0.6, 0.0)
-    assert is_answerable(0.3, 0.9)
-    assert not is_answerable(0.3, 0.2)
-    assert not is_answerable(0.1, 1.0)
+def test_coverage_bars_come_from_the_calibration_scores() -> None:
+    scores = [(0.1, 0.0), (0.2, 0.2), (0.3, 0.5), (0.5, 0.3)]
+    bars = Coverage.calibrated(scores)
+    assert bars.sure == pytest.approx(0.5 + tuning.COVERAGE_MARGIN)
+    assert bars.maybe == pytest.approx(0.25)  # the median
+    assert bars.covers(0.6, 0.0) and not bars.covers(0.45, 0.0)
+    assert bars.covers(0.3, 0.9) and not bars.covers(0.3, 0.2) and not bars.covers(0.1, 1.0)
+    closer = Coverage.calibrated([(s + 0.2, w) for s, w in scores])
+    assert not closer.covers(0.6, 0.0)  # the same question, a collection that comes closer
+    fixed = Coverage.fixed()
+    assert fixed.covers(0.6, 0.0) and fixed.covers(0.3, 0.9) and not fixed.covers(0.3, 0.2)
 
 
 def _table_passages() -> list[Passage]:

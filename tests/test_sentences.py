@@ -60,7 +60,9 @@ def test_answers_use_stored_sentence_vectors(
     corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
     build_index(corpus_dir, tmp_path / "idx", fake)
-    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    assert searcher.coverage.sure > 0  # the calibration questions, embedded once up front
+    answerer = Answerer(searcher)
     before = fake.texts_embedded
     reply = answerer.answer("fathers partners alienated forgotten")
     assert reply.answer == "Fathers and partners sometimes felt alienated and forgotten."

@@ -7,8 +7,10 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from search.errors import InvalidQuery
 from search.index import vectors
 from search.index.store import LoadedIndex
 from search.model import KIND_ALIASES, KINDS, MODES, Hit, Passage, Ranking
+from search.retrieve.coverage import Coverage, calibration_questions
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.lists import group_lists, list_rows, whole_list
@@ -224,7 +227,8 @@ class Searcher:
             hits = group_lists(ranked, self.passages, self.lists, k)
         else:
             hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
-        return Ranking(hits, is_answerable(dense_top, match), dense_top, match, searched)
+        covered = self.coverage.covers(dense_top, match)
+        return Ranking(hits, covered, dense_top, match, searched)
 
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
@@ -262,6 +266,21 @@ class Searcher:
         whole = dict(self.dense(vector, len(rows), rows))
         return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), tuning.SECTION_BONUS)
 
+    @functools.cached_property
+    def coverage(self) -> Coverage:
+        """The bars for "not covered", from how the calibration questions score here."""
+        if not tuning.CALIBRATED:
+            return Coverage.fixed()
+        questions = calibration_questions()
+        searched = [self.glossary.expand(self.speller.correct(q)) for q in questions]
+        vectors = _calibration_vectors(self.embedder, tuple(searched))
+        return Coverage.calibrated(
+            [
+                (self._dense_top(v), self.lexical.best_match(self.lexical.terms(q)))
+                for q, v in zip(searched, vectors, strict=True)
+            ]
+        )
+
     def _dense_top(self, vector: np.ndarray) -> float:
         best = self.dense(vector, 1, self.rows)
         return best[0][1] if best else 0.0
@@ -297,11 +316,18 @@ def extreme_first(
     return [(pick.row, top_score + 1e-6)] + [r for r in ranked if r[0] != pick.row]
 
 
-def is_answerable(dense_top: float, lexical_match: float) -> bool:
-    """Does anything in the corpus answer the question? From meaning first, words second."""
-    return dense_top >= tuning.DENSE_SURE or (
-        dense_top >= tuning.DENSE_MAYBE and lexical_match >= tuning.MATCH_MIN
-    )
+_CALIBRATION_VECTORS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _calibration_vectors(embedder: Embedder, texts: tuple[str, ...]) -> list[np.ndarray]:
+    """Each text embedded once per model: views of one index, and reloads, share them."""
+    known = _CALIBRATION_VECTORS.setdefault(embedder, {})
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+    return [known[t] for t in texts]
 
 
 def open_searcher(settings: Settings) -> Searcher:
