@@ -247,15 +247,27 @@ def beir_searcher(
     return Searcher(load_index(folder), embedder)
 
 
-def evaluate_beir(searcher: Searcher, data: BeirData, mode: str) -> dict[str, float]:
+def beir_half(qrels: dict[str, dict[str, float]], split: str) -> dict[str, dict[str, float]]:
+    """The judged queries of one half: alternate queries in file order go to "tune" and
+    "heldout" ("all": every one)."""
+    if split == "all":
+        return qrels
+    wanted = 0 if split == "tune" else 1
+    return {q: g for i, (q, g) in enumerate(qrels.items()) if i % 2 == wanted}
+
+
+def evaluate_beir(
+    searcher: Searcher, data: BeirData, mode: str, split: str = "all"
+) -> dict[str, float]:
     sums = {"ndcg@10": 0.0, "recall@100": 0.0, "mrr@10": 0.0}
-    for qid, gains in data.qrels.items():
+    judged = beir_half(data.qrels, split)
+    for qid, gains in judged.items():
         ranked = [h.passage.id for h in searcher.search(data.queries[qid], k=100, mode=mode).hits]
         relevant = set(gains)
         sums["ndcg@10"] += ndcg(ranked, gains)
         sums["recall@100"] += len(relevant & set(ranked[:100])) / len(relevant)
         sums["mrr@10"] += reciprocal_rank(ranked, relevant)
-    return {name: value / len(data.qrels) for name, value in sums.items()}
+    return {name: value / max(len(judged), 1) for name, value in sums.items()}
 
 
 def run_beir(
@@ -264,6 +276,7 @@ def run_beir(
     modes: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
     cache: Path | None = None,
+    split: str = "all",
 ) -> dict[str, dict[str, float]]:
     """Metrics per mode; with a cache folder the BEIR index is kept there for the next run."""
     data = load_beir(folder)
@@ -271,4 +284,4 @@ def run_beir(
     with tempfile.TemporaryDirectory(prefix="beir-") as tmp:
         where = cache if cache is not None else Path(tmp) / "beir-index"
         searcher = beir_searcher(data, embedder, where, progress, digest)
-        return {mode: evaluate_beir(searcher, data, mode) for mode in modes}
+        return {mode: evaluate_beir(searcher, data, mode, split) for mode in modes}

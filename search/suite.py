@@ -142,7 +142,7 @@ def run_suite(
 
             embedder = load_embedder(settings.model, settings.batch_size, export_onnx=False)
             cache = settings.index_dir.parent / "eval" / c.name
-            results = run_beir(c.beir, embedder, modes, cache=cache)
+            results = run_beir(c.beir, embedder, modes, cache=cache, split=split)
             rows += [Row(c.name, m, results[m]) for m in modes]
             continue
         owner = next(x for x in collections if x.name == (c.index_of or c.name))

@@ -23,6 +23,10 @@ LEXICAL_WEIGHT = 0.5
 # Candidates taken from each side before fusion, at least (fusion needs more than it returns).
 POOL = 50
 
+# BM25 reads a passage with its whole heading path (section and the headings above it), not
+# only its nearest heading.
+HEADING_PATH_WORDS = True
+
 # --- retrieval: re-rank --------------------------------------------------------------------
 # Added to a fused score in [0, 1] when a passage is of the kind the question asks for
 # (figures, themes, lessons); gold.
@@ -98,6 +102,7 @@ SUPERLATIVES = True  # "most common X": the largest cell of the table asked abou
 ABLATIONS: dict[str, dict[str, object]] = {
     "glossary": {"GLOSSARY": False},
     "whole lists": {"LISTS": False},
+    "heading path words": {"HEADING_PATH_WORDS": False},
     "list answers": {"LIST_ANSWERS": False},
     "spelling": {"SPELLING": False},
     "named sections": {"TOPICS": False},

@@ -101,3 +101,12 @@ def test_eval_cli_json_prints_only_json(
     r = runner.invoke(cli, ["eval", "--beir", str(BEIR), "--mode", "bm25", "--json"])
     assert r.exit_code == 0, r.output
     assert set(json.loads(r.stdout)) == {"ndcg@10", "recall@100", "mrr@10"}
+
+
+def test_beir_halves_split_the_judged_queries() -> None:
+    from search.evaluate import beir_half
+
+    qrels = {q: {"d": 1.0} for q in ("a", "b", "c", "d", "e")}
+    tune, held = beir_half(qrels, "tune"), beir_half(qrels, "heldout")
+    assert list(tune) == ["a", "c", "e"] and list(held) == ["b", "d"]
+    assert beir_half(qrels, "all") == qrels

@@ -10,6 +10,7 @@ import numpy as np
 import Stemmer
 from scipy import sparse
 
+from search import tuning
 from search.model import Passage
 from search.retrieve.query import STOPWORDS
 
@@ -92,5 +93,8 @@ class Lexical:
 
 
 def lexical_text(p: Passage) -> str:
-    """What BM25 indexes: the passage and its heading, so 'neglect' finds the Neglect bullets."""
+    """What BM25 indexes: the passage and its headings, so 'neglect' finds the Neglect bullets
+    and 'pathway plan review' the paragraphs under "Reviewing the pathway plan"."""
+    if tuning.HEADING_PATH_WORDS and p.headings:
+        return f"{'. '.join(p.headings)}. {p.text}"
     return p.text if p.section == p.title else f"{p.section}. {p.text}"
