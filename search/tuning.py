@@ -86,6 +86,10 @@ WHOLE_BONUS = 0.15  # asked "at least one of ...": the lead-in states the figure
 DATE_BONUS = 0.15  # asked "when", a sentence with a year or month
 SUPPORT_MARGIN = 0.12  # other passages cited when their best sentence scores this close
 MAX_CITATIONS = 4
+# The passages before and after the best NEIGHBOURS passages (same section) compete too,
+# scored as their neighbour less NEIGHBOUR_DISCOUNT; 0 turns it off.
+NEIGHBOURS = 3
+NEIGHBOUR_DISCOUNT = 0.05
 # A table is taken as the subject of a superlative only when its lead-in and labels hold
 # more than this share of the question's words (by rarity). Kept low: the question's own
 # superlative words ("most common", "came up most often") are never in a lead-in; gold.
@@ -110,6 +114,7 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "intent boost": {"INTENT_BOOST": 0.0},
     "calibrated coverage": {"CALIBRATED": False},
     "lexical coverage": {"LEXICAL_COVERAGE": False},
+    "neighbours": {"NEIGHBOURS": 0},
     "figure bonus": {"FIGURE_BONUS": 0.0},
     "advice bonus": {"ADVICE_BONUS": 0.0},
     "lead-in penalty": {"LEAD_IN_PENALTY": 0.0, "LEAD_IN_SHOWN": 0.0},

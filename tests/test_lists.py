@@ -107,3 +107,48 @@ def test_passage_without_list_has_no_whole_list(searcher: Searcher) -> None:
     item = next(p for p in searcher.passages if p.kind == "item")
     whole = searcher.whole_list(replace(item))
     assert whole is not None and item.text in whole.passage.text
+
+
+NEIGHBOURS = """# Visits
+
+Personal advisers keep in touch with care leavers.
+
+Visits happen at least every eight weeks.
+
+Visits may be more frequent when needed.
+
+# Money
+
+The setting up home allowance is set by each authority.
+"""
+
+
+def test_answer_candidates_include_the_neighbours_of_the_best_passages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "n.md").write_text(NEIGHBOURS)
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    answerer = Answerer(searcher)
+    first, second, third, money = searcher.passages
+    hits = [searcher.search("x", k=1, whole_lists=False).hits[0]]
+    hits = [replace(hits[0], passage=second)]
+    near = answerer._neighbours(hits, None, None, None)
+    assert [h.passage for h in near] == [first, third]  # not the next section's passage
+    assert all(h.score == hits[0].score - tuning.NEIGHBOUR_DISCOUNT for h in near)
+    assert answerer._neighbours([replace(hits[0], passage=third)], None, None, None) == [
+        replace(near[1], passage=second)
+    ]
+    assert answerer._neighbours(hits, "Money", None, None) == []  # filters hold
+    monkeypatch.setattr(tuning, "NEIGHBOURS", 0)
+    assert answerer._neighbours(hits, None, None, None) == []
+
+
+def test_a_unit_without_a_word_is_never_an_answer() -> None:
+    from search.answer.answerer import _says_something
+
+    assert not _says_something("1.") and not _says_something("(c)")
+    assert _says_something("Poverty: 97 (35%)")

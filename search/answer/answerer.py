@@ -108,11 +108,15 @@ class Answerer:
                 lead = figures.lead_in_of(self.searcher, hit.passage)
                 if lead is not None and all(h.passage != lead for h in hits):
                     hits.append(Hit(lead, hit.score))
+        hits += self._neighbours(hits, section, kind, document)
         units = [
             _Candidate(rank, text, start, end)
             for rank, hit in enumerate(hits)
             for text, start, end in answer_units(hit.passage)
+            if _says_something(text)
         ]
+        if not units:
+            return Answer(asked, False, None, 0.0, (), "No sentence answers this.", question)
         scores = self._score(question, hits, units)
         best = _within_passage(question, units, scores, int(np.argmax(scores)))
         extreme = figures.superlative(question)
@@ -162,6 +166,34 @@ class Answerer:
         where = "" if source.section == source.title else f", section {source.section!r}"
         message = f"From {source.title!r}{where}."
         return Answer(asked, True, chosen.text, confidence, tuple(cited), message, question)
+
+    def _neighbours(
+        self, hits: list[Hit], section: str | None, kind: str | None, document: str | None
+    ) -> list[Hit]:
+        """The passages just before and after the best ones, in the same section: the
+        sentence that answers is often beside the passage that matched the question."""
+        if not tuning.NEIGHBOURS:
+            return []
+        section, kind = self.searcher.resolve_filters(section, kind, document)
+        passages, row_of = self.searcher.passages, self.searcher.row_of
+        have = {h.passage.id for h in hits}
+        out: list[Hit] = []
+        for hit in hits[: tuning.NEIGHBOURS]:
+            row = row_of.get(hit.passage.id)
+            if row is None:
+                continue
+            for near in (row - 1, row + 1):
+                if not 0 <= near < len(passages):
+                    continue
+                p = passages[near]
+                same = p.document == hit.passage.document and p.section == hit.passage.section
+                fits = (section is None or p.section == section) and (
+                    kind is None or p.kind == kind
+                )
+                if same and fits and p.id not in have and p.kind != "footnote":
+                    have.add(p.id)
+                    out.append(Hit(p, hit.score - tuning.NEIGHBOUR_DISCOUNT))
+        return out
 
     def _score(self, question: str, hits: list[Hit], units: list[_Candidate]) -> np.ndarray:
         wants: Intent = intent(question)
@@ -242,6 +274,11 @@ class Answerer:
             tuning.LEAD_IN_PENALTY * (1 - own_figure * (1 - shown)) + tuning.LEAD_IN_SHOWN * shown
         )
         return -penalty * lead
+
+
+def _says_something(text: str) -> bool:
+    """A unit with a word in it ("1." or "(c)" left by a split is never an answer)."""
+    return re.search(r"[^\W\d_]{2,}", text) is not None
 
 
 def _answers_with_list(question: str, best: str) -> bool:
