@@ -51,6 +51,7 @@ animation:slide 1s linear infinite}
 .doc{font-size:.8em;color:var(--_muted)}
 .text{margin:.3em 0 0;font-size:.93em}.said{margin:.2em 0 0;font-weight:600}
 .opt:not(.answer) .text{display:-webkit-box;-webkit-line-clamp:4;-webkit-box-orient:vertical;overflow:hidden}
+.text.list{white-space:pre-line}.opt:not(.answer) .text.list{-webkit-line-clamp:10}
 mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1em}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (forced-colors:active){.opt[aria-selected=true]{outline-color:Highlight}}`;
@@ -86,16 +87,27 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
     }
   }
 
-  // The server counts offsets in code points; JS strings count UTF-16 units.
-  function marked(node, text, hl) {
+  // The server counts offsets in code points; JS strings count UTF-16 units. `spans` is one
+  // {start, end} or a list of them (the items of a list that matched), in order.
+  function marked(node, text, spans) {
     const cps = Array.from(text);
-    const s = hl && hl.start, e = hl && hl.end;
-    if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e <= s || e > cps.length) {
+    const all = (Array.isArray(spans) ? spans : [spans]).filter((h) => h && typeof h === "object");
+    let at = 0;
+    const parts = [];
+    for (const h of all) {
+      const s = h.start, e = h.end;
+      if (!Number.isInteger(s) || !Number.isInteger(e) || s < at || e <= s || e > cps.length) {
+        node.append(text);
+        return false;
+      }
+      parts.push(cps.slice(at, s).join(""), make("mark", "", cps.slice(s, e).join("")));
+      at = e;
+    }
+    if (!parts.length) {
       node.append(text);
       return false;
     }
-    node.append(cps.slice(0, s).join(""), make("mark", "", cps.slice(s, e).join("")),
-      cps.slice(e).join(""));
+    node.append(...parts, cps.slice(at).join(""));
     return true;
   }
 
@@ -306,7 +318,7 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
         this._option({ kind: "answer", r: cites[0] || {}, said: str(answer.answer), hl: cites[0] && cites[0].highlight });
         if (cites[0]) rest = results.filter((r) => r.id !== cites[0].id);
       }
-      for (const r of rest) this._option({ kind: "result", r, hl: marks.get(r.id) });
+      for (const r of rest) this._option({ kind: "result", r, hl: marks.get(r.id) || r.matched });
       const n = rest.length;
       const passages = `${n} ${n === 1 ? "passage" : "passages"}`;
       if (this._items.length && this._items[0].kind === "answer") this._say(said, `${said} Answer found, with ${n} more ${n === 1 ? "passage" : "passages"}.`.trim());
@@ -348,7 +360,9 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
         if (item.kind === "answer") opt.append(make("span", "label", "Answer"));
         // The section leads (one document has many); the document title follows, muted.
         const doc = str(r.title) || str(r.document);
-        const sec = str(r.section) !== doc ? str(r.section) : "";
+        // The heading path (section › subsection) where the document has one.
+        const path = Array.isArray(r.headings) ? r.headings.map(str).filter(Boolean).join(" \u203a ") : "";
+        const sec = path || (str(r.section) !== doc ? str(r.section) : "");
         const head = make("div", "head");
         const name = make(item.url ? "a" : "span", "name " + (sec ? "sec" : "title"),
           sec || doc || (item.url ? "Open source" : ""));
@@ -356,8 +370,11 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
         head.append(name);
         if (str(r.kind)) head.append(make("span", "kind", r.kind));
         if (name.textContent || str(r.kind)) opt.append(head);
-        if (sec && doc) opt.append(make("div", "doc title", doc));
-        const text = make("p", "text");
+        // The document's full title, and the page of a PDF.
+        const page = Number.isInteger(r.page) ? `p. ${r.page}` : "";
+        const where = [sec ? doc : "", page].filter(Boolean).join(" \u00b7 ");
+        if (where) opt.append(make("div", "doc title", where));
+        const text = make("p", str(r.text).includes("\n") ? "text list" : "text");
         const done = marked(text, str(r.text), item.hl);
         if (item.kind === "answer" && item.said && !done) opt.append(make("p", "said", item.said));
         if (str(r.text)) opt.append(text);

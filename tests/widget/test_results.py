@@ -244,3 +244,18 @@ def test_demo_page(page: Page, site: Site) -> None:
     expect(page.locator("#demo-widget [role=option]").first).to_be_visible()
     assert page.evaluate("window.__violations || []") == []
     shot(page, "demo")
+
+
+def test_a_list_is_one_result_with_the_items_found_marked(page: Page, site: Site) -> None:
+    page.goto(site.allowed.origin + "/passages")
+    ask(page, "fathers alienated forgotten")
+    first = page.locator(OPTIONS).first
+    text = first.locator(".text")
+    # The whole list of themes, lead-in first, one item a line, the matching one marked.
+    expect(text).to_contain_text("Fathers and partners sometimes felt alienated")
+    assert "\u2022 " in text.inner_text() and "\n" in text.inner_text()
+    marks = first.locator(".text mark").all_inner_texts()
+    assert any(m.startswith("Fathers and partners") for m in marks)
+    assert all("\u2022" not in m for m in marks)  # the item, not its bullet
+    expect(first.locator(".sec")).to_have_text("Neglect")  # its heading path
+    shot(page, "list-result")
