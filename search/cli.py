@@ -17,7 +17,7 @@ import click
 from search.config import MAX_K, Settings
 from search.errors import SearchError
 from search.logs import log_config
-from search.model import MODES
+from search.model import KINDS, MODES
 
 if TYPE_CHECKING:
     from search.retrieve.searcher import Searcher
@@ -126,7 +126,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     "-k", "k", default=None, type=click.IntRange(1, MAX_K), help="Passages to print (default 5)."
 )
 @click.option("--section", default=None, help="Only passages under this heading.")
-@click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
+@click.option("--kind", default=None, help=f"One of: {', '.join(KINDS)}.")
 @click.option("--mode", default="hybrid", show_default=True, type=click.Choice(MODES))
 @click.option("--document", default=None, help="Only passages of this document (its id).")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
@@ -293,7 +293,7 @@ def documents(index_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("question")
 @click.option("--section", default=None, help="Only answer from passages under this heading.")
-@click.option("--kind", default=None, help="summary, theme, learning, finding or statistic.")
+@click.option("--kind", default=None, help=f"One of: {', '.join(KINDS)}.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @_friendly_errors

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fpdf import FPDF
 
 from search.ingest.corpus import read_file
@@ -213,3 +214,27 @@ def test_line_end_hyphens() -> None:
     # Unknown either way: the hyphen stays, as most line-end hyphens in Word output are.
     assert join_lines("well-", "being", vocab) == "well-being"
     assert join_lines("the end", "of it", vocab) == "the end of it"
+
+
+def test_footnotes_rank_below_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from search import tuning
+    from search.index.build import build_index
+    from search.index.store import load_index
+    from search.retrieve.searcher import Searcher
+    from tests.fakes import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _write(corpus / "guide.pdf", outline=True, title=None)
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    question = "Section 436A of the Education Act 1996"
+
+    def top_kind() -> str:
+        return searcher.search(question, k=1).hits[0].passage.kind
+
+    monkeypatch.setattr(tuning, "FOOTNOTE_PENALTY", 0.0)
+    assert top_kind() == "footnote"  # its own words: it matches best
+    monkeypatch.setattr(tuning, "FOOTNOTE_PENALTY", 2.0)
+    assert top_kind() != "footnote"

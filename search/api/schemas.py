@@ -11,7 +11,7 @@ from search.answer.answerer import Answer, Citation
 from search.api.links import passage_link
 from search.api.sanitize import HAS_TEXT, clean_text
 from search.config import MAX_K
-from search.model import Document, Hit, Passage, group_names
+from search.model import KINDS, Document, Hit, Passage, group_names
 
 MAX_QUERY_CHARS = 1000
 
@@ -51,7 +51,7 @@ class SearchRequest(BaseModel):
     section: str | None = Field(None, description="Only passages under this heading.")
     kind: str | None = Field(
         None,
-        description="Only passages of this kind: summary, theme, learning, finding, statistic.",
+        description=f"Only passages of this kind: {', '.join(KINDS)}.",
     )
     document: str | None = Field(None, description="Only passages of this document (its id).")
 

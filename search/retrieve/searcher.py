@@ -242,6 +242,8 @@ class Searcher:
                 + (wants.themes and kind == "theme")
                 + (wants.lessons and kind == "learning")
             )
+            if kind == "footnote":  # a reference at the foot of a page, not the text itself
+                score -= tuning.FOOTNOTE_PENALTY
             boosted.append((row, score))
         boosted.sort(key=lambda x: -x[1])
         return extreme_first(
