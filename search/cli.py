@@ -110,7 +110,9 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     from search.index.build import build_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    embedder = load_embedder(
+        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
+    )
     manifest = build_index(
         settings.corpus_dir, settings.index_dir, embedder, log=_say, progress=_progress("embedding")
     )
@@ -235,7 +237,9 @@ def add(
 
     groups = parse_groups(audience) if audience is not None else None
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    embedder = load_embedder(
+        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
+    )
     change = add_files(
         list(files), settings.corpus_dir, settings.index_dir, embedder, url=url, title=title,
         log=_say, progress=_progress("embedding"), audience=groups,
@@ -261,7 +265,9 @@ def remove(doc_id: str, corpus_dir: Path | None, index_dir: Path | None) -> None
     from search.index.update import remove_document
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    embedder = load_embedder(
+        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
+    )
     change = remove_document(doc_id, settings.corpus_dir, settings.index_dir, embedder, log=_say)
     _report(change, settings)
 

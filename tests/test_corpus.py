@@ -25,8 +25,12 @@ from tests.samples import JSONL_ROWS, write_docx, write_html, write_jsonl, write
 SEED_TEXTS = len(
     {embedding_text(p) for p in chunk_document(SEED.read_text(encoding="utf-8"), "seed")}
 )
-# And each distinct sentence (the answerer's units) once.
-SEED_UNITS = len(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
+# And each distinct sentence (the answerer's units) once, unless it is a whole passage's
+# text: then it takes the passage's vector.
+SEED_UNITS = len(
+    set(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
+    - {embedding_text(p) for p in chunk_document(SEED.read_text(encoding="utf-8"), "seed")}
+)
 
 
 @pytest.fixture
@@ -59,8 +63,10 @@ def test_add_embeds_only_new_passages(
     assert (change.added, change.updated) == (("escalation",), ())
     assert (corpus_dir / "escalation.html").read_bytes() == page.read_bytes()
     loaded = load_index(index_dir)
-    new_units = set(unit_texts(loaded.passages)) - set(
-        unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed"))
+    new_units = (
+        set(unit_texts(loaded.passages))
+        - set(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
+        - {embedding_text(p) for p in loaded.passages}
     )
     assert change.manifest.embedded_passages == 8
     assert fake.texts_embedded == SEED_TEXTS + SEED_UNITS + 8 + len(new_units)
@@ -118,6 +124,8 @@ def test_unreadable_file_changes_nothing(
         add_files([good, bad], corpus_dir, index_dir, fake)
     assert sorted(p.name for p in corpus_dir.iterdir()) == listing
     assert read_manifest(index_dir) == before
+    # The half-written folder (vectors are written as they are made) is gone too.
+    assert not list(index_dir.parent.glob(f".{index_dir.name}.build-*"))
 
 
 def test_clashing_id_is_refused_and_rolled_back(
@@ -145,7 +153,7 @@ def test_failed_write_restores_replaced_file(
     newer = incoming / "escalation.html"
     newer.write_text(newer.read_text().replace("Steps", "Stages"))
 
-    def broken(*_args: object) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(search.index.build, "write_index", broken)

@@ -38,7 +38,11 @@ class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or another local model) through sentence-transformers, on the CPU."""
 
     def __init__(
-        self, model: str = DEFAULT_MODEL, batch_size: int = 32, export_onnx: bool = True
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 32,
+        export_onnx: bool = True,
+        build_runtime: str = "onnx",
     ) -> None:
         # Weights come from a local folder; never let the library reach for a model hub.
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -51,6 +55,8 @@ class SentenceTransformerEmbedder:
         self.name = model_name(model)
         self.batch_size = batch_size
         self.export_onnx = export_onnx
+        # "onnx": builds embed with the export's float32 graph (search/embed/batch.py).
+        self.build_runtime = build_runtime if export_onnx else "torch"
         # Renamed in sentence-transformers 5; either spelling works.
         get_dim = getattr(self._model, "get_embedding_dimension", None)
         dim = get_dim() if get_dim else self._model.get_sentence_embedding_dimension()
@@ -88,5 +94,7 @@ def model_name(model: str) -> str:
     return "all-MiniLM-L6-v2" if model == DEFAULT_MODEL else Path(model).name
 
 
-def load_embedder(model: str, batch_size: int = 32, export_onnx: bool = True) -> Embedder:
-    return SentenceTransformerEmbedder(model, batch_size, export_onnx)
+def load_embedder(
+    model: str, batch_size: int = 32, export_onnx: bool = True, build_runtime: str = "onnx"
+) -> Embedder:
+    return SentenceTransformerEmbedder(model, batch_size, export_onnx, build_runtime)
