@@ -358,7 +358,7 @@ def _with_build_model(
         if build_file != record.model_file:
             (index_dir / build_file).unlink(missing_ok=True)
         say(f"the float32 ONNX graph drifts (cosine min {low}); builds embed with torch")
-        return record
+        return replace(record, build_file=None, build_cosine_min=None)
     return replace(record, build_file=build_file, build_cosine_min=low)
 
 
