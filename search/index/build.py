@@ -23,6 +23,7 @@ from search.embed.base import Embedder, QueryModelExporter, count_missing, vecto
 from search.embed.batch import OnnxBatchEmbedder
 from search.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from search.index import sentences
+from search.index.progress import ReadsDocuments
 from search.index.store import (
     DOCUMENTS,
     PASSAGES,
@@ -149,7 +150,8 @@ def rebuild(
     say = log or (lambda _msg: None)
     previous = _previous(index_dir, embedder)
     digest = corpus_hash(corpus_dir)
-    parsed = read_corpus(corpus_dir, _reuse_parsed(previous) if reuse_parsed else None)
+    reading = progress.documents if isinstance(progress, ReadsDocuments) else None
+    parsed = read_corpus(corpus_dir, _reuse_parsed(previous) if reuse_parsed else None, reading)
     passages = [p for d in parsed for p in d.passages]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     documents = [

@@ -154,6 +154,7 @@ def remove_document(
     index_dir: Path,
     embedder: Embedder,
     log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Change:
     """Delete a document's file from the corpus (or its line from a .jsonl file) and update
     the index."""
@@ -171,7 +172,7 @@ def remove_document(
             undo.delete(path)
             if sidecar_of(path).exists():
                 undo.delete(sidecar_of(path))
-        manifest = rebuild(corpus_dir, index_dir, embedder, log, reuse_parsed=True)
+        manifest = rebuild(corpus_dir, index_dir, embedder, log, progress, reuse_parsed=True)
     return Change((), (), (doc_id,), manifest)
 
 
