@@ -115,6 +115,8 @@ def one(corpus: Path, index: Path) -> None:
     embedder = load_embedder(
         settings.model, settings.batch_size, settings.onnx, settings.build_embedder
     )
+    if settings.build_embedder == "torch":
+        embedder.embed(["warm up"])  # the load counts in the wall time, not the rate
     marks: dict[str, float] = {}
 
     def progress(done: int, total: int) -> None:
