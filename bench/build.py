@@ -199,6 +199,7 @@ def main() -> None:
     parser.add_argument("--old", default=None, help="also build with this git revision")
     parser.add_argument("--skip-eval", action="store_true")
     parser.add_argument("--work", type=Path, default=ROOT / "artifacts" / "bench" / "build")
+    parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "bench" / "build.json")
     parser.add_argument("--one", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--eval", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -259,7 +260,7 @@ def main() -> None:
                 diff = max(values) - min(values)
                 cells = " | ".join(f"{v:.3f}" for v in values)
                 print(f"| {key} | {m} | {cells} | {diff:.3f} |")
-    out = ROOT / "artifacts" / "bench" / "build.json"
+    out: Path = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
 
