@@ -11,7 +11,7 @@ import shutil
 import time
 import uuid
 from collections import ChainMap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,8 +100,16 @@ def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
     return _Previous(documents, by_source, vectors)
 
 
-def _reuse_parsed(previous: _Previous) -> Callable[[str, str], list[ParsedDocument] | None]:
+def _reuse_parsed(
+    previous: _Previous, parsed: Sequence[ParsedDocument] = ()
+) -> Callable[[str, str], list[ParsedDocument] | None]:
+    fresh: dict[tuple[str, str], list[ParsedDocument]] = {}
+    for d in parsed:
+        fresh.setdefault((d.source, d.sha256), []).append(d)
+
     def reuse(source: str, sha: str) -> list[ParsedDocument] | None:
+        if (source, sha) in fresh:  # parsed by the caller already (a file being added)
+            return fresh[(source, sha)]
         docs = previous.by_source.get(source)
         if docs and all(d.sha256 == sha for d in docs):
             return docs
@@ -144,14 +152,17 @@ def rebuild(
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     reuse_parsed: bool = False,
+    parsed_now: Sequence[ParsedDocument] = (),
 ) -> Manifest:
-    """build_index for a caller that already holds index_lock(index_dir)."""
+    """build_index for a caller that already holds index_lock(index_dir). parsed_now: files
+    the caller has just parsed (with reuse_parsed, not parsed again if unchanged since)."""
     began = time.perf_counter()
     say = log or (lambda _msg: None)
     previous = _previous(index_dir, embedder)
     digest = corpus_hash(corpus_dir)
     reading = progress.documents if isinstance(progress, ReadsDocuments) else None
-    parsed = read_corpus(corpus_dir, _reuse_parsed(previous) if reuse_parsed else None, reading)
+    reuse = _reuse_parsed(previous, parsed_now) if reuse_parsed else None
+    parsed = read_corpus(corpus_dir, reuse, reading)
     passages = [p for d in parsed for p in d.passages]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     documents = [
