@@ -4,7 +4,8 @@ One graph holds the transformer, the pooling and the L2 normalisation, so the se
 only tokenises and runs it (search/embed/onnx.py). The weights are then quantised to 8 bits,
 and a quantised graph is kept only if every probe text's vector stays within cosine
 MIN_COSINE of the sentence-transformers vector; otherwise the next, more exact one is tried,
-and last the float32 graph.
+and last the float32 graph. The float32 graph is kept beside it as onnx/build.onnx, for
+builds to embed with (search/embed/batch.py), if it too agrees within MIN_COSINE.
 
 Measured on all-MiniLM-L6-v2 (README, Performance): default dynamic quantisation drifts to
 cosine 0.88 on short queries; per-channel uint8 weights reach 0.986. The FFN output
