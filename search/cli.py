@@ -59,20 +59,36 @@ def _searcher(settings: Settings) -> Searcher:
     return open_searcher(settings)
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
-    """A progress bar on stderr, drawn as embedding batches finish."""
-    from tqdm import tqdm
+class _Bars:
+    """Progress bars on stderr: the documents read, then the texts embedded, each with its
+    rate and the time left (tqdm's)."""
 
-    bar: dict[str, Any] = {}
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bars: dict[str, Any] = {}
 
-    def update(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=label, unit="passage", file=sys.stderr)
-        bar["bar"].update(done - bar["bar"].n)
+    def _update(self, key: str, unit: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self._bars.get(key)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = self._bars[key] = tqdm(total=total, desc=key, unit=unit, file=sys.stderr)
+        bar.update(done - bar.n)
         if done >= total:
-            bar["bar"].close()
+            bar.close()
 
-    return update
+    def documents(self, done: int, total: int) -> None:
+        self._update("reading", "file", done, total)
+
+    def __call__(self, done: int, total: int) -> None:
+        self._update(self.label, "text", done, total)
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    """Progress bars on stderr, drawn as files are read and embedding batches finish."""
+    return _Bars(label)
 
 
 def _say(msg: str) -> None:
@@ -110,7 +126,9 @@ def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
     from search.index.build import build_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    embedder = load_embedder(
+        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
+    )
     manifest = build_index(
         settings.corpus_dir, settings.index_dir, embedder, log=_say, progress=_progress("embedding")
     )
@@ -235,7 +253,9 @@ def add(
 
     groups = parse_groups(audience) if audience is not None else None
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    embedder = load_embedder(
+        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
+    )
     change = add_files(
         list(files), settings.corpus_dir, settings.index_dir, embedder, url=url, title=title,
         log=_say, progress=_progress("embedding"), audience=groups,
@@ -261,7 +281,9 @@ def remove(doc_id: str, corpus_dir: Path | None, index_dir: Path | None) -> None
     from search.index.update import remove_document
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(settings.model, settings.batch_size, export_onnx=settings.onnx)
+    embedder = load_embedder(
+        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
+    )
     change = remove_document(doc_id, settings.corpus_dir, settings.index_dir, embedder, log=_say)
     _report(change, settings)
 

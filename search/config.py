@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         description="Export the model to ONNX when building and embed queries with "
         "onnxruntime, so the service never loads torch.",
     )
+    build_embedder: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What embeds passages and sentences when building: 'onnx', the float32 "
+        "graph of the index's ONNX export on every core (when the export passed its check "
+        "against sentence-transformers; torch otherwise), or 'torch', sentence-transformers "
+        "(the reference). Needs SEARCH_ONNX.",
+    )
     idle_threads: int = Field(
         2,
         ge=1,

@@ -165,3 +165,7 @@ class QueryModel:
     probes: int
     source: str  # sha256 of the model folder the export was made from
     recipe: str  # the export recipe; another one means a fresh export
+    # The float32 graph `build` embeds passages and sentences with (None: built with torch),
+    # and its agreement with sentence-transformers over the same probes.
+    build_file: str | None = None
+    build_cosine_min: float | None = None

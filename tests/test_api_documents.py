@@ -203,3 +203,52 @@ def test_http_put_refuses_bad_files(
         assert r.status_code == status and needle in r.json()["detail"], r.text
         assert sorted(p.name for p in mixed.iterdir()) == listing
         assert api.get("/health").json()["build_id"] == before
+
+
+class _Watching(FakeEmbedder):
+    """Notes how far the service says its build is, each time it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app: object = None
+        self.seen: list[object] = []
+
+    def embed(self, texts: list[str]) -> object:  # type: ignore[override]
+        if self.app is not None:
+            self.seen.append(self.app.state.build_progress.status())  # type: ignore[attr-defined]
+        return super().embed(texts)
+
+
+def test_a_build_shows_its_progress_in_health_and_metrics(
+    quiet_settings: Settings, tmp_path: Path
+) -> None:
+    watching = _Watching()
+    app = create_app(quiet_settings, embedder=watching)
+    with TestClient(app) as api:
+        assert api.get("/health").json()["build"] is None
+        watching.app = app
+        page = (
+            b"<html><body><main><h1>Respite care</h1><p>Short breaks must be reviewed "
+            b"by the independent reviewing officer every six months.</p></main></body></html>"
+        )
+        r = api.put("/admin/documents/respite.html", content=page)
+        assert r.status_code == 200, r.text
+        # While it embedded, the build was in progress, past reading all six files.
+        during = watching.seen[-1]
+        assert during.building and during.phase == "embedding"  # type: ignore[attr-defined]
+        assert (during.documents_done, during.documents_total) == (6, 6)  # type: ignore[attr-defined]
+        # Done: nothing in progress any more.
+        assert api.get("/health").json()["build"] is None
+        assert "search_build_in_progress 0.0" in api.get("/metrics").text
+        # What /health and /metrics say mid-build (the figures set by hand).
+        progress = app.state.build_progress
+        progress.start()
+        progress.documents(3, 4)
+        progress(50, 200)
+        build = api.get("/health").json()["build"]
+        assert build["building"] and (build["documents_done"], build["done"]) == (3, 50)
+        assert build["total"] == 200 and build["phase"] == "embedding"
+        metrics = api.get("/metrics").text
+        assert "search_build_in_progress 1.0" in metrics
+        assert "search_build_progress 0.25" in metrics
+        progress.finish()

@@ -25,8 +25,12 @@ from tests.samples import JSONL_ROWS, write_docx, write_html, write_jsonl, write
 SEED_TEXTS = len(
     {embedding_text(p) for p in chunk_document(SEED.read_text(encoding="utf-8"), "seed")}
 )
-# And each distinct sentence (the answerer's units) once.
-SEED_UNITS = len(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
+# And each distinct sentence (the answerer's units) once, unless it is a whole passage's
+# text: then it takes the passage's vector.
+SEED_UNITS = len(
+    set(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
+    - {embedding_text(p) for p in chunk_document(SEED.read_text(encoding="utf-8"), "seed")}
+)
 
 
 @pytest.fixture
@@ -59,8 +63,10 @@ def test_add_embeds_only_new_passages(
     assert (change.added, change.updated) == (("escalation",), ())
     assert (corpus_dir / "escalation.html").read_bytes() == page.read_bytes()
     loaded = load_index(index_dir)
-    new_units = set(unit_texts(loaded.passages)) - set(
-        unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed"))
+    new_units = (
+        set(unit_texts(loaded.passages))
+        - set(unit_texts(chunk_document(SEED.read_text(encoding="utf-8"), "seed")))
+        - {embedding_text(p) for p in loaded.passages}
     )
     assert change.manifest.embedded_passages == 8
     assert fake.texts_embedded == SEED_TEXTS + SEED_UNITS + 8 + len(new_units)
@@ -100,7 +106,9 @@ def test_unchanged_files_are_not_parsed_again_on_add(
     add_files([write_pdf(incoming / "strategy.pdf")], corpus_dir, index_dir, fake)
     parsed.clear()
     add_files([write_docx(incoming / "sharing.docx")], corpus_dir, index_dir, fake)
-    assert parsed == {"sharing.docx": 1}  # the seed document and the PDF came from the index
+    # The seed document and the PDF came from the index; the new file from the parse that
+    # checked it before it was copied (test_an_added_file_is_parsed_once).
+    assert parsed == {}
     parsed.clear()
     build_index(corpus_dir, index_dir, fake)  # `build` parses everything
     assert set(parsed) == {"strategy.pdf", "sharing.docx", "scr-triennial-analysis-2014-2017.md"}
@@ -118,6 +126,8 @@ def test_unreadable_file_changes_nothing(
         add_files([good, bad], corpus_dir, index_dir, fake)
     assert sorted(p.name for p in corpus_dir.iterdir()) == listing
     assert read_manifest(index_dir) == before
+    # The half-written folder (vectors are written as they are made) is gone too.
+    assert not list(index_dir.parent.glob(f".{index_dir.name}.build-*"))
 
 
 def test_clashing_id_is_refused_and_rolled_back(
@@ -145,7 +155,7 @@ def test_failed_write_restores_replaced_file(
     newer = incoming / "escalation.html"
     newer.write_text(newer.read_text().replace("Steps", "Stages"))
 
-    def broken(*_args: object) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(search.index.build, "write_index", broken)
@@ -236,3 +246,33 @@ def test_schema_1_index_is_rebuilt_not_misread(
     assert build_index(corpus_dir, index_dir, fake).schema_version == 2
     # Nothing reused from an old schema.
     assert fake.texts_embedded - before == SEED_TEXTS + SEED_UNITS
+
+
+def test_an_added_file_is_parsed_once(
+    corpus_dir: Path,
+    index_dir: Path,
+    incoming: Path,
+    fake: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[str] = []
+    real = search.ingest.corpus._reader
+
+    def counting(fmt: str) -> Callable[..., object]:
+        reader = real(fmt)
+
+        def read(data: bytes, path: Path) -> object:
+            reads.append(path.name)
+            return reader(data, path)
+
+        return read
+
+    monkeypatch.setattr(search.ingest.corpus, "_reader", counting)
+    page = write_html(incoming / "escalation.html")
+    add_files([page], corpus_dir, index_dir, fake)
+    assert reads == ["escalation.html"]
+    # With a sidecar written by the add (here a URL), the file is read again with it.
+    page.write_text(page.read_text().replace("Steps", "Stages"))
+    add_files([page], corpus_dir, index_dir, fake, url="https://example.org/e")
+    assert reads == ["escalation.html"] * 3
+    assert load_index(index_dir).documents[0].url == "https://example.org/e"

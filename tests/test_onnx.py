@@ -54,12 +54,14 @@ def test_export_is_recorded_in_the_manifest(built: tuple[Path, Manifest]) -> Non
     assert spec is not None and spec.runtime == "onnxruntime"
     assert spec.quantisation == "uint8-per-channel+blockwise-ffn" and spec.cosine_min >= 0.99
     assert (index_dir / spec.model_file).is_file() and (index_dir / spec.tokenizer_file).is_file()
-    # 8-bit weights: far smaller than the 90 MB float32 model, and no float32 copy left over.
+    # 8-bit weights: far smaller than the 90 MB float32 model, which is kept for builds.
     assert (index_dir / spec.model_file).stat().st_size < 40_000_000
     assert sorted(p.name for p in (index_dir / "onnx").iterdir()) == [
+        "build.onnx",
         "model.onnx",
         "tokenizer.json",
     ]
+    assert spec.build_file == "onnx/build.onnx" and (spec.build_cosine_min or 0) >= 0.99
 
 
 def test_vectors_agree_with_sentence_transformers(
@@ -139,6 +141,8 @@ def test_rebuild_reuses_the_export(
     assert again.query_model is not None and any("reused" in s for s in said), said
     assert again.query_model.source == manifest.query_model.source
     assert (index_dir / again.query_model.model_file).stat().st_ino == inode  # hard link
+    assert again.query_model.build_file == manifest.query_model.build_file
+    assert (index_dir / str(again.query_model.build_file)).is_file()
 
 
 def test_served_process_never_imports_torch(built: tuple[Path, Manifest]) -> None:

@@ -36,6 +36,21 @@ def test_index_type_follows_the_threshold(data: tuple[np.ndarray, np.ndarray]) -
     assert hnsw.metric_type == faiss.METRIC_INNER_PRODUCT
 
 
+def test_vectors_from_a_file_are_added_a_chunk_at_a_time(
+    data: tuple[np.ndarray, np.ndarray], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, queries = data
+    np.save(tmp_path / "v.npy", rows)
+    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
+    monkeypatch.setattr(vectors, "ADD_CHUNK", 700)  # 3000 rows: five chunks
+    flat = vectors.make_index(mapped, hnsw_threshold=10**9)
+    ivf = vectors.make_index(mapped, ivf_threshold=1)
+    assert flat.ntotal == ivf.ntotal == len(rows)
+    assert np.array_equal(flat.reconstruct_n(0, flat.ntotal), rows)
+    for q in queries[:5]:
+        assert [r for r, _ in vectors.search(flat, q, 10)] == brute(rows, q, 10)
+
+
 def test_flat_is_exact(data: tuple[np.ndarray, np.ndarray]) -> None:
     rows, queries = data
     flat = vectors.make_index(rows, hnsw_threshold=10**9)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request
 
@@ -19,6 +20,7 @@ from search.api.schemas import (
 )
 from search.config import Settings
 from search.errors import CorpusError, InvalidQuery, PayloadTooLarge
+from search.index.progress import BuildProgress
 from search.model import group_names
 from search.retrieve.searcher import Searcher
 from search.sources import FORMATS, META_SUFFIX
@@ -56,6 +58,22 @@ async def reload_index(request: Request) -> ReloadResponse:
         passages=m.passage_count,
         documents=m.document_count,
     )
+
+
+async def _tracked(
+    request: Request, change: Callable[..., Change], *args: Any, **kw: Any
+) -> Change:
+    """Run a change off the event loop, its progress shown in /health and /metrics."""
+    progress: BuildProgress = request.app.state.build_progress
+
+    def run() -> Change:
+        progress.start()
+        try:
+            return change(*args, progress=progress, **kw)
+        finally:
+            progress.finish()
+
+    return await asyncio.to_thread(run)
 
 
 async def _served(request: Request, change: Change) -> ChangeResponse:
@@ -113,9 +131,9 @@ async def put_document(
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         path = Path(folder) / filename
         path.write_bytes(bytes(data))
-        change = await asyncio.to_thread(
-            add_files, [path], settings.corpus_dir, settings.index_dir, reloader.embedder,
-            url=url, title=title, audience=groups,
+        change = await _tracked(
+            request, add_files, [path], settings.corpus_dir, settings.index_dir,
+            reloader.embedder, url=url, title=title, audience=groups,
         )  # fmt: skip
     return await _served(request, change)
 
@@ -158,7 +176,7 @@ async def delete_document(doc_id: str, request: Request) -> ChangeResponse:
     embedder = _reloader(request).embedder
     from search.index.update import remove_document
 
-    change = await asyncio.to_thread(
-        remove_document, doc_id, settings.corpus_dir, settings.index_dir, embedder
+    change = await _tracked(
+        request, remove_document, doc_id, settings.corpus_dir, settings.index_dir, embedder
     )
     return await _served(request, change)

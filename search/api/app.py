@@ -27,6 +27,7 @@ from search.config import Settings
 from search.embed.base import Embedder
 from search.errors import SearchError
 from search.index.open import open_for_queries
+from search.index.progress import BuildProgress
 from search.index.store import LoadedIndex
 from search.retrieve.searcher import Searcher
 from search.retrieve.views import warm
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.build_progress = BuildProgress()  # of documents added or removed through /admin
     app.include_router(router)
     app.include_router(documents_router)
     app.include_router(admin_router)

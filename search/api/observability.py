@@ -36,6 +36,7 @@ from search.api.schemas import ErrorResponse
 from search.api.security import Access, route_path
 from search.config import Settings
 from search.errors import IndexNotFound, SearchError
+from search.index.progress import BuildProgress, BuildStatus
 from search.logs import request_id_var
 from search.retrieve.views import view_of
 
@@ -57,11 +58,16 @@ class Metrics:
     /metrics adds them all up.
     """
 
-    def __init__(self, searcher: Callable[[], Any], folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        searcher: Callable[[], Any],
+        folder: Path | None = None,
+        progress: BuildProgress | None = None,
+    ) -> None:
         self.folder = folder  # where the workers' counts meet; None: this process alone
         self.multiprocess = folder is not None
         self.registry = CollectorRegistry()
-        self.index = IndexCollector(searcher)
+        self.index = IndexCollector(searcher, progress)
         reg = self.registry
         self.requests = Counter(
             "search_http_requests",
@@ -122,10 +128,13 @@ class Metrics:
 class IndexCollector:
     """Index gauges read at scrape time from whatever index is being served right now."""
 
-    def __init__(self, searcher: Callable[[], Any]) -> None:
+    def __init__(self, searcher: Callable[[], Any], progress: BuildProgress | None = None) -> None:
         self.searcher = searcher
+        self.progress = progress
 
     def collect(self) -> Iterator[Metric]:
+        if self.progress is not None:
+            yield from _build_gauges(self.progress.status())
         searcher = self.searcher()
         manifest = getattr(getattr(searcher, "index", None), "manifest", None)
         ready = GaugeMetricFamily("search_index_ready", "1 when an index is loaded and serving.")
@@ -144,6 +153,26 @@ class IndexCollector:
         built = datetime.fromisoformat(manifest.built_at).timestamp()
         yield GaugeMetricFamily(
             "search_index_built_timestamp_seconds", "When the served index was built.", value=built
+        )
+
+
+def _build_gauges(status: BuildStatus) -> Iterator[Metric]:
+    yield GaugeMetricFamily(
+        "search_build_in_progress",
+        "1 while this process builds the index (a document added or removed).",
+        value=1.0 if status.building else 0.0,
+    )
+    share = status.done / status.total if status.total else 0.0
+    yield GaugeMetricFamily(
+        "search_build_progress",
+        "Share of the build's texts embedded so far (0 to 1; 0 when no build runs).",
+        value=share if status.building else 0.0,
+    )
+    if status.building and status.eta_seconds is not None:
+        yield GaugeMetricFamily(
+            "search_build_eta_seconds",
+            "Estimated seconds of embedding left in the build in progress.",
+            value=status.eta_seconds,
         )
 
 
@@ -190,7 +219,11 @@ class QueryLog:
 
 class Observability:
     def __init__(self, app: FastAPI, settings: Settings) -> None:
-        self.metrics = Metrics(lambda: getattr(app.state, "searcher", None), settings.metrics_dir)
+        self.metrics = Metrics(
+            lambda: getattr(app.state, "searcher", None),
+            settings.metrics_dir,
+            getattr(app.state, "build_progress", None),
+        )
         self.query_log = QueryLog(settings.query_log) if settings.query_log else None
 
 

@@ -10,6 +10,7 @@ pydantic-core in the worker thread instead of being validated again on the event
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Request, Response
@@ -25,6 +26,7 @@ from search.api.schemas import (
     AnswerQuery,
     AnswerRequest,
     AnswerResponse,
+    BuildOut,
     ErrorResponse,
     HealthResponse,
     SearchRequest,
@@ -33,6 +35,7 @@ from search.api.schemas import (
     corrected,
 )
 from search.config import Settings
+from search.index.progress import BuildProgress
 from search.retrieve.searcher import Searcher
 
 router = APIRouter()
@@ -141,9 +144,12 @@ async def answer_post(request: Request, searcher: SearcherDep, req: AnswerReques
 
 
 @router.get("/health", response_model=HealthResponse, tags=["service"])
-async def health(searcher: SearcherDep) -> HealthResponse:
-    """Whether the index is loaded, and which one (counting what the caller may see)."""
+async def health(request: Request, searcher: SearcherDep) -> HealthResponse:
+    """Whether the index is loaded, and which one (counting what the caller may see); while
+    a document is being added or removed, how far that build is."""
     m = searcher.index.manifest
+    progress: BuildProgress | None = getattr(request.app.state, "build_progress", None)
+    status = progress.status() if progress is not None else None
     return HealthResponse(
         status="ok",
         passages=searcher.passage_count,
@@ -154,4 +160,5 @@ async def health(searcher: SearcherDep) -> HealthResponse:
         version=__version__,
         documents=len(searcher.documents),
         build_id=m.build_id,
+        build=BuildOut(**asdict(status)) if status is not None and status.building else None,
     )

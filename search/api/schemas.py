@@ -209,6 +209,19 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
+class BuildOut(BaseModel):
+    """The build this process is running (a document added or removed through /admin)."""
+
+    building: bool
+    phase: str = Field(description="reading, embedding, or empty when no build runs.")
+    documents_done: int
+    documents_total: int
+    done: int = Field(description="Texts (passages, then sentences) embedded so far.")
+    total: int = Field(description="Texts this build has to embed.")
+    per_second: float = Field(description="Texts embedded per second in this build.")
+    eta_seconds: float | None = Field(description="Time left embedding, once it is known.")
+
+
 class HealthResponse(BaseModel):
     status: str
     passages: int
@@ -219,6 +232,7 @@ class HealthResponse(BaseModel):
     version: str
     documents: int
     build_id: str
+    build: BuildOut | None = Field(None, description="The build in progress in this process.")
 
 
 class DocumentOut(BaseModel):

@@ -4,7 +4,8 @@ One graph holds the transformer, the pooling and the L2 normalisation, so the se
 only tokenises and runs it (search/embed/onnx.py). The weights are then quantised to 8 bits,
 and a quantised graph is kept only if every probe text's vector stays within cosine
 MIN_COSINE of the sentence-transformers vector; otherwise the next, more exact one is tried,
-and last the float32 graph.
+and last the float32 graph. The float32 graph is kept beside it as onnx/build.onnx, for
+builds to embed with (search/embed/batch.py), if it too agrees within MIN_COSINE.
 
 Measured on all-MiniLM-L6-v2 (README, Performance): default dynamic quantisation drifts to
 cosine 0.88 on short queries; per-channel uint8 weights reach 0.986. The FFN output
@@ -39,6 +40,7 @@ MIN_COSINE = 0.99
 BLOCKWISE = "uint8-per-channel+blockwise-ffn"
 PER_CHANNEL = "uint8-per-channel"
 MODEL_FILE = "model.onnx"
+BUILD_FILE = "build.onnx"  # the float32 graph, kept for build-time embedding
 TOKENIZER_FILE = "tokenizer.json"
 MAX_PROBES = 128
 OPSET = 17
@@ -223,15 +225,15 @@ def reuse_export(
     """
     old_dir, old = previous
     source = model_fingerprint(model_dir)
+    files = [old.model_file, old.tokenizer_file] + ([old.build_file] if old.build_file else [])
     if not (
         old.source == source
         and old.recipe == RECIPE
-        and (old_dir / old.model_file).is_file()
-        and (old_dir / old.tokenizer_file).is_file()
+        and all((old_dir / file).is_file() for file in files)
     ):
         return None
     (index_dir / ONNX_DIR).mkdir(parents=True, exist_ok=True)
-    for file in (old.model_file, old.tokenizer_file):
+    for file in dict.fromkeys(files):
         _link_or_copy(old_dir / file, index_dir / file)
     if log:
         log(f"ONNX query model reused from the previous index (cosine min {old.cosine_min})")
@@ -316,14 +318,49 @@ def export_query_model(
         say(f"8-bit ONNX model ({quantisation}): cosine to sentence-transformers "
             f"min {chosen.cosine_min}")  # fmt: skip
         if chosen.cosine_min >= MIN_COSINE:
-            for left in (fp32, mixed):
-                left.unlink(missing_ok=True)
-            return chosen
+            mixed.unlink(missing_ok=True)
+            os.replace(fp32, dest / BUILD_FILE)
+            return _with_build_model(chosen, index_dir, probes, reference, name, say)
     mixed.unlink(missing_ok=True)
     os.replace(fp32, dest / MODEL_FILE)
     chosen = measured("none")
     say(f"kept the float32 ONNX model instead (cosine min {chosen.cosine_min})")
-    return chosen
+    return _with_build_model(chosen, index_dir, probes, reference, name, say)
+
+
+def _with_build_model(
+    record: QueryModel,
+    index_dir: Path,
+    probes: Sequence[str],
+    reference: np.ndarray,
+    name: str,
+    say: Callable[[str], None],
+) -> QueryModel:
+    """The record with the float32 graph that builds embed with, if it agrees with
+    sentence-transformers on every probe (MIN_COSINE); without it (and the file) if not."""
+    from search.embed.batch import OnnxBatchEmbedder
+
+    build_file = f"{ONNX_DIR}/{BUILD_FILE}"
+    if not (index_dir / build_file).exists():  # the float32 graph is the query model
+        build_file = record.model_file
+    try:
+        embedder = OnnxBatchEmbedder(
+            index_dir / build_file, index_dir / record.tokenizer_file, name, record.max_length
+        )
+        try:
+            cosines = np.sum(embedder.embed(probes) * reference, axis=1)
+        finally:
+            embedder.close()
+    except Exception as exc:  # onnxruntime's kernels raise untyped errors
+        say(f"no ONNX build model ({exc}); builds embed with sentence-transformers")
+        cosines = np.zeros(1, dtype=np.float32)
+    low = round(float(cosines.min()), 5)
+    if low < MIN_COSINE:
+        if build_file != record.model_file:
+            (index_dir / build_file).unlink(missing_ok=True)
+        say(f"the float32 ONNX graph drifts (cosine min {low}); builds embed with torch")
+        return replace(record, build_file=None, build_cosine_min=None)
+    return replace(record, build_file=build_file, build_cosine_min=low)
 
 
 def _save_tokenizer(st_model: Any, path: Path) -> None:

@@ -7,9 +7,11 @@ takes its vector from the previous index instead of the embedder.
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,15 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from search import __version__
-from search.embed.base import (
-    Embedder,
-    QueryModelExporter,
-    count_missing,
-    embed_cached,
-    shifted,
-)
+from search.embed.base import Embedder, QueryModelExporter, count_missing, vector_key
+from search.embed.batch import OnnxBatchEmbedder
 from search.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from search.index import sentences
+from search.index.progress import ReadsDocuments
 from search.index.store import (
     DOCUMENTS,
     PASSAGES,
@@ -34,11 +32,13 @@ from search.index.store import (
     VECTORS,
     Manifest,
     index_lock,
+    new_folder,
     read_jsonl,
     read_manifest,
     readable_dir,
     write_index,
 )
+from search.index.stream import embed_to_npy
 from search.ingest.corpus import read_corpus
 from search.model import Document, ParsedDocument, Passage, QueryModel
 from search.sources import corpus_hash
@@ -100,8 +100,16 @@ def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
     return _Previous(documents, by_source, vectors)
 
 
-def _reuse_parsed(previous: _Previous) -> Callable[[str, str], list[ParsedDocument] | None]:
+def _reuse_parsed(
+    previous: _Previous, parsed: Sequence[ParsedDocument] = ()
+) -> Callable[[str, str], list[ParsedDocument] | None]:
+    fresh: dict[tuple[str, str], list[ParsedDocument]] = {}
+    for d in parsed:
+        fresh.setdefault((d.source, d.sha256), []).append(d)
+
     def reuse(source: str, sha: str) -> list[ParsedDocument] | None:
+        if (source, sha) in fresh:  # parsed by the caller already (a file being added)
+            return fresh[(source, sha)]
         docs = previous.by_source.get(source)
         if docs and all(d.sha256 == sha for d in docs):
             return docs
@@ -144,13 +152,17 @@ def rebuild(
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     reuse_parsed: bool = False,
+    parsed_now: Sequence[ParsedDocument] = (),
 ) -> Manifest:
-    """build_index for a caller that already holds index_lock(index_dir)."""
+    """build_index for a caller that already holds index_lock(index_dir). parsed_now: files
+    the caller has just parsed (with reuse_parsed, not parsed again if unchanged since)."""
     began = time.perf_counter()
     say = log or (lambda _msg: None)
     previous = _previous(index_dir, embedder)
     digest = corpus_hash(corpus_dir)
-    parsed = read_corpus(corpus_dir, _reuse_parsed(previous) if reuse_parsed else None)
+    reading = progress.documents if isinstance(progress, ReadsDocuments) else None
+    reuse = _reuse_parsed(previous, parsed_now) if reuse_parsed else None
+    parsed = read_corpus(corpus_dir, reuse, reading)
     passages = [p for d in parsed for p in d.passages]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     documents = [
@@ -159,51 +171,119 @@ def rebuild(
     ]
     texts = [embedding_text(p) for p in passages]
     units = sentences.unit_texts(passages)
-    say(
-        f"{len(parsed)} document(s), {len(passages)} passages, {len(units)} sentences; "
-        f"embedding with {embedder.name}"
-    )
-    # One progress count over both: the passages to embed, then the sentences.
-    todo = count_missing(texts, previous.vectors)
-    total = todo + count_missing(units, previous.sentences)
-    vectors, keys, embedded = embed_cached(
-        embedder, texts, previous.vectors, shifted(progress, 0, total)
-    )
-    unit_vectors, _ = sentences.embed_units(
-        embedder, passages, previous.sentences, shifted(progress, todo, total)
-    )
-    manifest = Manifest(
-        schema_version=SCHEMA_VERSION,
-        package_version=__version__,
-        model=embedder.name,
-        dimension=embedder.dimension,
-        normalised=True,
-        passage_count=len(passages),
-        document_count=len(documents),
-        corpus_hash=digest,
-        build_id=uuid.uuid4().hex,
-        built_at=now,
-        build_seconds=0.0,
-        embedded_passages=embedded,
-    )
-
-    def finish(folder: Path, manifest: Manifest) -> Manifest:
-        query_model = None
-        if isinstance(embedder, QueryModelExporter):
-            query_model = embedder.export_query_model(
-                folder, texts, previous=_previous_query_model(index_dir), log=say
+    folder = new_folder(index_dir)
+    try:
+        # The query model first (exported, or linked from the index being replaced): its
+        # float32 graph is what the passages and sentences are embedded with.
+        query_model, builder = _build_model(embedder, folder, index_dir, texts, say)
+        try:
+            say(
+                f"{len(parsed)} document(s), {len(passages)} passages, {len(units)} "
+                f"sentences; embedding with {_described(builder)}"
             )
-        seconds = round(time.perf_counter() - began, 3)
-        return replace(manifest, build_seconds=seconds, query_model=query_model)
+            keys, embedded, unit_vectors = _embed(builder, folder, texts, units, previous, progress)
+        finally:
+            if isinstance(builder, OnnxBatchEmbedder):
+                builder.close()
+        manifest = Manifest(
+            schema_version=SCHEMA_VERSION,
+            package_version=__version__,
+            model=embedder.name,
+            dimension=builder.dimension,
+            normalised=True,
+            passage_count=len(passages),
+            document_count=len(documents),
+            corpus_hash=digest,
+            build_id=uuid.uuid4().hex,
+            built_at=now,
+            build_seconds=0.0,
+            embedded_passages=embedded,
+        )
 
-    manifest = write_index(
-        index_dir, manifest, passages, documents, vectors, keys, finish, unit_vectors
-    )
+        def finish(_folder: Path, manifest: Manifest) -> Manifest:
+            seconds = round(time.perf_counter() - began, 3)
+            return replace(manifest, build_seconds=seconds, query_model=query_model)
+
+        vectors = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+        manifest = write_index(
+            index_dir, manifest, passages, documents, vectors, keys, finish, unit_vectors,
+            folder=folder,
+        )  # fmt: skip
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     say(
         f"index written to {index_dir} in {manifest.build_seconds:.2f} s "
         f"({embedded} passage(s) embedded, {len(passages) - embedded} reused)"
     )
     return manifest
+
+
+def _embed(
+    builder: Embedder,
+    folder: Path,
+    texts: list[str],
+    units: list[str],
+    previous: _Previous,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[str], int, sentences.SentenceVectors]:
+    """Passages, then sentences, embedded into the new folder's files as they go.
+
+    A sentence that is a whole passage's text takes the passage's vector. One progress
+    count runs over both: the texts the model has to see.
+    """
+    passage_keys = {vector_key(t) for t in texts}
+    todo = count_missing(texts, previous.vectors)
+    unit_cache: ChainMap[str, np.ndarray] = ChainMap(previous.sentences)
+    fresh_units = {k for k in map(vector_key, units) if k not in previous.sentences}
+    total = todo + len(fresh_units - passage_keys)
+    done = [0]
+
+    def step(count: int) -> None:
+        done[0] += count
+        if progress:
+            progress(done[0], total)
+
+    if progress:
+        progress(0, total)
+    keys, embedded = embed_to_npy(builder, texts, previous.vectors, folder / VECTORS, step)
+    rows = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+    unit_cache.maps.append({k: rows[i] for i, k in enumerate(keys)})
+    unit_keys, _ = embed_to_npy(builder, units, unit_cache, folder / sentences.SENTENCES, step)
+    unit_rows = np.load(folder / sentences.SENTENCES, mmap_mode="r", allow_pickle=False)
+    return keys, embedded, sentences.SentenceVectors.of(unit_keys, unit_rows)
+
+
+def _build_model(
+    embedder: Embedder, folder: Path, index_dir: Path, texts: list[str], say: Callable[[str], None]
+) -> tuple[QueryModel | None, Embedder]:
+    """The query model written into folder (None: there is none), and what to embed with:
+    its float32 ONNX graph when the embedder builds with ONNX and the graph passed its
+    check against sentence-transformers, else the embedder itself (torch)."""
+    if not isinstance(embedder, QueryModelExporter):
+        return None, embedder
+    fast = getattr(embedder, "build_runtime", "torch") == "onnx"
+    previous = _previous_query_model(index_dir)
+    if fast and previous is not None and previous[1].build_file is None:
+        previous = None  # exported before builds used ONNX: export again, with the graph
+    query_model = embedder.export_query_model(folder, texts, previous=previous, log=say)
+    if not fast or query_model is None or query_model.build_file is None:
+        if not embedder.dimension:  # a lazily loaded model knows it once loaded
+            embedder.embed(["dimension probe"])
+        return query_model, embedder
+    builder = OnnxBatchEmbedder(
+        folder / query_model.build_file,
+        folder / query_model.tokenizer_file,
+        embedder.name,
+        query_model.max_length,
+    )
+    return query_model, builder
+
+
+def _described(embedder: Embedder) -> str:
+    if isinstance(embedder, OnnxBatchEmbedder):
+        return f"{embedder.name} (ONNX float32, {embedder.workers} worker(s))"
+    return embedder.name
 
 
 def _previous_query_model(index_dir: Path) -> tuple[Path, QueryModel] | None:

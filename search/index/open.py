@@ -41,6 +41,7 @@ class LazyEmbedder:
         self.settings = settings
         self.name = model_name(settings.model)
         self.dimension = 0  # known once the index or the model is
+        self.build_runtime = settings.build_embedder if settings.onnx else "torch"
         try:
             manifest = read_manifest(settings.index_dir)
             if manifest.model == self.name:

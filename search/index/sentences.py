@@ -19,6 +19,7 @@ import numpy as np
 from search.chunk.text import answer_units
 from search.embed.base import Embedder, embed_cached, vector_key
 from search.errors import IndexCorrupt
+from search.index.stream import save_npy
 from search.model import Passage
 
 SENTENCES = "sentences.npy"  # row i: the vector of the unit whose sha256 is keys[i]
@@ -72,7 +73,7 @@ def embed_units(
 
 
 def save(folder: Path, store: SentenceVectors) -> tuple[str, str]:
-    np.save(folder / SENTENCES, np.ascontiguousarray(store.vectors, dtype=np.float32))
+    save_npy(folder / SENTENCES, store.vectors)
     np.save(folder / SENTENCE_KEYS, np.array(store.keys, dtype="S64"))
     return SENTENCES, SENTENCE_KEYS
 

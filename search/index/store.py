@@ -28,6 +28,7 @@ from search.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from search.index import sentences
 from search.index.integrity import file_digests, verify_files
 from search.index.sentences import SentenceVectors
+from search.index.stream import save_npy
 from search.index.vectors import kind_of, make_index
 from search.model import Document, Passage, QueryModel
 
@@ -88,6 +89,14 @@ def index_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def new_folder(index_dir: Path) -> Path:
+    """An empty folder beside index_dir for a build to write, cleared by index_lock if the
+    build dies, renamed into place by write_index when it is done."""
+    index_dir = index_dir.resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+
+
 def _jsonl(path: Path, rows: Sequence[Passage] | Sequence[Document]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for row in rows:
@@ -103,16 +112,20 @@ def write_index(
     keys: Sequence[str],
     finish: Callable[[Path, Manifest], Manifest] | None = None,
     unit_vectors: SentenceVectors | None = None,
+    folder: Path | None = None,
 ) -> Manifest:
-    """Write the folder beside index_dir and swap it in; `finish` may add files first."""
+    """Write the folder beside index_dir and swap it in; `finish` may add files first.
+
+    folder: one from new_folder(index_dir) that already holds some files (vectors
+    written there as they were made are not written again)."""
     index_dir = index_dir.resolve()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+    tmp = folder or new_folder(index_dir)
     try:
         vector_index = make_index(vectors)
         manifest = replace(manifest, index_type=kind_of(vector_index))
         faiss.write_index(vector_index, str(tmp / FAISS_FILE))
-        np.save(tmp / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32))
+        del vector_index  # FAISS holds a copy of the vectors; the file has them now
+        save_npy(tmp / VECTORS, vectors)
         np.save(tmp / VECTOR_KEYS, np.array(keys, dtype="S64"))
         _jsonl(tmp / PASSAGES, passages)
         _jsonl(tmp / DOCUMENTS, documents)

@@ -32,7 +32,7 @@ from search.index.store import (
 )
 from search.ingest.base import check_url
 from search.ingest.corpus import read_corpus, read_file
-from search.model import Document
+from search.model import Document, ParsedDocument
 from search.sources import corpus_hash, file_sha256, read_sidecar, sidecar_of
 
 
@@ -127,11 +127,14 @@ def add_files(
         raise CorpusError(f"corpus folder {str(corpus_dir)!r} does not exist")
     targets: dict[str, Path] = {}
     new_ids: set[str] = set()
+    parsed: list[ParsedDocument] = []
     for path in paths:
         if not path.is_file():
             raise CorpusError(f"{path}: no such file")
         # Parse before copying anything: a file that cannot be read never enters the corpus.
-        new_ids |= {d.id for d in read_file(path)}
+        # The build takes these documents as they are if the file gets no other sidecar.
+        parsed += read_file(path)
+        new_ids |= {d.id for d in parsed}
         if path.name in targets:
             raise CorpusError(f"{path}: two files named {path.name!r}; rename one")
         targets[path.name] = path
@@ -144,7 +147,9 @@ def add_files(
             if url or title or audience is not None:
                 given = {k: v for k, v in (("url", url), ("title", title)) if v}
                 _write_sidecar(undo, target, given, audience)
-        manifest = rebuild(corpus_dir, index_dir, embedder, log, progress, reuse_parsed=True)
+        manifest = rebuild(
+            corpus_dir, index_dir, embedder, log, progress, reuse_parsed=True, parsed_now=parsed
+        )
     return Change(tuple(sorted(new_ids - before)), tuple(sorted(new_ids & before)), (), manifest)
 
 
@@ -154,6 +159,7 @@ def remove_document(
     index_dir: Path,
     embedder: Embedder,
     log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Change:
     """Delete a document's file from the corpus (or its line from a .jsonl file) and update
     the index."""
@@ -171,7 +177,7 @@ def remove_document(
             undo.delete(path)
             if sidecar_of(path).exists():
                 undo.delete(sidecar_of(path))
-        manifest = rebuild(corpus_dir, index_dir, embedder, log, reuse_parsed=True)
+        manifest = rebuild(corpus_dir, index_dir, embedder, log, progress, reuse_parsed=True)
     return Change((), (), (doc_id,), manifest)
 
 

@@ -16,6 +16,7 @@ with the mean and covariance of real passage vectors (no cluster structure: a ha
 from __future__ import annotations
 
 import math
+import mmap
 from typing import Any
 
 import faiss
@@ -33,13 +34,15 @@ RERANKED = 1_000  # ...but no more than needed for this many in all (k 10: 100 p
 TRAIN_PER_LIST = 40  # training vectors per inverted list (FAISS warns below 39)
 # A filter that leaves this few passages is answered exactly over just those passages.
 EXACT_FILTER_LIMIT = 20_000
+ADD_CHUNK = 16_384  # rows handed to FAISS at a time
 
 
 def make_index(
     vectors: np.ndarray, hnsw_threshold: int | None = None, ivf_threshold: int | None = None
 ) -> faiss.Index:
     """A FAISS index over the rows of `vectors`: flat, then HNSW, then IVF-PQ re-ranked."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not isinstance(vectors, np.memmap):  # a mapped file is read a chunk at a time
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dimension = vectors.shape
     if hnsw_threshold is None:
         hnsw_threshold = HNSW_THRESHOLD
@@ -54,8 +57,23 @@ def make_index(
         index.hnsw.efSearch = HNSW_EF_SEARCH
     else:
         index = faiss.IndexFlatIP(dimension)
-    index.add(vectors)
+    _add(index, vectors)
     return index
+
+
+def _add(index: faiss.Index, vectors: np.ndarray) -> None:
+    """Add rows a chunk at a time; rows read from a file (a build's vectors.npy) are let go
+    of after each chunk, so a build holds FAISS's copy of the vectors, not two."""
+    for start in range(0, len(vectors), ADD_CHUNK):
+        index.add(np.ascontiguousarray(vectors[start : start + ADD_CHUNK], dtype=np.float32))
+        _release(vectors)
+
+
+def _release(vectors: np.ndarray) -> None:
+    """Drop a memory-mapped file's pages from this process (they stay in the page cache)."""
+    mapped = getattr(vectors, "_mmap", None)  # numpy's own handle on the mapping
+    if isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED)
 
 
 def ivf_lists(n: int) -> int:
@@ -74,7 +92,8 @@ def _ivf_pq(vectors: np.ndarray) -> faiss.Index:
     rng = np.random.default_rng(0)
     sample = min(n, lists * TRAIN_PER_LIST * 4)
     index.train(vectors[np.sort(rng.choice(n, sample, replace=False))])
-    index.add(vectors)
+    _release(vectors)
+    _add(index, vectors)
     ivf = faiss.extract_index_ivf(index)
     ivf.nprobe = max(1, round(lists * IVF_PROBE_SHARE))
     refined: Any = index

@@ -178,14 +178,19 @@ def _jsonl_documents(
 def read_corpus(
     corpus_dir: Path,
     reuse: Callable[[str, str], list[ParsedDocument] | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[ParsedDocument]:
     """Every document in the corpus folder; reuse(source, sha256) may return a file's
-    documents from the previous build so that unchanged files are not parsed again."""
+    documents from the previous build so that unchanged files are not parsed again.
+    progress(done, total) hears of each file read."""
     docs: list[ParsedDocument] = []
-    for path in corpus_files(corpus_dir):
+    files = corpus_files(corpus_dir)
+    for done, path in enumerate(files, 1):
         source = path.relative_to(corpus_dir).as_posix()
         cached = reuse(source, file_sha256(path)) if reuse else None
         docs.extend(cached if cached is not None else read_file(path, corpus_dir))
+        if progress:
+            progress(done, len(files))
     if not docs:
         known = "/".join(sorted(set(FORMATS)))
         raise CorpusError(f"corpus folder {str(corpus_dir)!r} holds no {known} documents")
