@@ -45,14 +45,14 @@ def audience(
       python -m search audience board-minutes --open
       python -m search audience board-minutes
     """
-    from search.cli import _friendly_errors, _settings
+    from search.cli_common import friendly_errors, load_settings
 
-    @_friendly_errors
+    @friendly_errors
     def run() -> None:
         from search.index.store import load_index
         from search.index.update import set_audience
 
-        settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+        settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
         if groups is not None and open_:
             raise click.UsageError("use --set GROUPS or --open, not both")
         if groups is None and not open_:
@@ -105,8 +105,3 @@ def hash_key(scheme: str, generate: bool) -> None:
     if len(key) < 16:
         raise click.ClickException("the key is too short: use at least 16 characters")
     click.echo(make_hash(key, scheme))
-
-
-def register(group: click.Group) -> None:
-    group.add_command(audience)
-    group.add_command(hash_key)
