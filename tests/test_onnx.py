@@ -119,7 +119,8 @@ def test_a_query_alone_gets_more_threads_and_the_same_vector(
 def test_retrieval_quality_is_unchanged(
     built: tuple[Path, Manifest], model: SentenceTransformerEmbedder, onnx: OnnxEmbedder
 ) -> None:
-    """The eval figures (python -m search eval) with ONNX queries are within 0.01."""
+    """The eval figures with the 8-bit ONNX queries lose at most 0.01 (one question of 144)
+    to sentence-transformers queries; a list ranked whole can tip either way."""
     index_dir, manifest = built
     index = load_index(index_dir, manifest.model, manifest.dimension)
     questions = load_gold(ROOT / "eval" / "questions" / "summary.jsonl")
@@ -127,7 +128,7 @@ def test_retrieval_quality_is_unchanged(
         reference = evaluate_gold(Searcher(index, model), questions, mode).metrics
         fast = evaluate_gold(Searcher(index, onnx), questions, mode).metrics
         for name in ("hit@1", "hit@3", "mrr@10", "ndcg@10", "offtopic_flagged"):
-            assert abs(fast[name] - reference[name]) <= 0.01, (mode, name, reference, fast)
+            assert fast[name] >= reference[name] - 0.01, (mode, name, reference, fast)
 
 
 def test_rebuild_reuses_the_export(
