@@ -259,3 +259,14 @@ def test_a_list_is_one_result_with_the_items_found_marked(page: Page, site: Site
     assert all("\u2022" not in m for m in marks)  # the item, not its bullet
     expect(first.locator(".sec")).to_have_text("Neglect")  # its heading path
     shot(page, "list-result")
+
+
+def test_same_origin_requests_carry_the_sign_on_cookie(page: Page, site: Site) -> None:
+    """Behind a sign-on proxy the session is a cookie of the service's own origin: the widget
+    on a page of that origin sends it with its questions (and no cookie cross-origin)."""
+    page.context.add_cookies([{"name": "_sso", "value": "signed-in", "url": site.api}])
+    page.goto(site.api + "/demo")
+    with page.expect_request(lambda r: "/search?" in r.url) as asked:
+        page.locator("#demo-widget input").fill("fathers alienated")
+    expect(page.locator("#demo-widget [role=option]").first).to_be_visible()
+    assert "_sso=signed-in" in asked.value.all_headers().get("cookie", "")
