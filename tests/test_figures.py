@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from search import tuning
 from search.answer import figures
 from search.answer.answerer import Answerer
 from search.index.build import build_index
@@ -111,3 +112,33 @@ def test_whole_list_answered_by_the_lead_in_of_the_cells_found(
     assert reply.answer is not None and reply.answer.startswith("64% of the audited visits")
     monkeypatch.setattr(figures, "lead_in_of", lambda searcher, cell: None)
     assert answerer.answer(question, k=1).answer != reply.answer
+
+
+def test_durations_asked_and_stated() -> None:
+    assert figures.asks_duration("how often should the pathway plan be reviewed")
+    assert figures.asks_duration("stage two timescale") and figures.asks_duration("time limit")
+    assert not figures.asks_duration("who chairs the adoption panel")
+    assert figures.has_duration("The review must happen within 20 working days.")
+    assert figures.has_duration("Visits happen at least every six weeks.")
+    assert figures.has_duration("The policy is reviewed annually.")
+    assert not figures.has_duration("The plan is reviewed by the independent reviewing officer.")
+
+
+def test_asked_how_often_the_sentence_with_a_frequency_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "visits.md").write_text(
+        "# Visits\n\nPersonal advisers visit care leavers and review how the visits go. "
+        "Visits happen at least every eight weeks.\n"
+    )
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+    question = "how often do personal advisers visit care leavers"
+    monkeypatch.setattr(tuning, "DURATION_BONUS", 0.0)
+    without = answerer.answer(question).answer
+    monkeypatch.setattr(tuning, "DURATION_BONUS", 1.0)
+    assert answerer.answer(question).answer == "Visits happen at least every eight weeks."
+    assert without != "Visits happen at least every eight weeks."  # the bonus decided it

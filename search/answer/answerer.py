@@ -211,6 +211,8 @@ class Answerer:
         score += self._lead_in(question, hits, units)
         if figures.asks_when(question):
             score += tuning.DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
+        if figures.asks_duration(question):
+            score += tuning.DURATION_BONUS * np.array([figures.has_duration(u.text) for u in units])
         if _asks_advice(question):
             score += tuning.ADVICE_BONUS * np.array(
                 [bool(_ADVICE_GIVEN.search(u.text)) for u in units]

@@ -67,6 +67,31 @@ def asks_when(question: str) -> bool:
     return bool(_WHEN_ASKED.search(question))
 
 
+# "How long / how often / how soon", "timescale", "time limit": a duration or a frequency.
+_DURATION_ASKED = re.compile(
+    r"\b(how (long|often|soon|quickly|frequently)|time ?(limits?|scales?|frames?)|"
+    r"timescales?|deadlines?|frequency|within how)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = (
+    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty)"
+)
+_DURATION = re.compile(
+    rf"\b{_NUMBER_WORD}(\s+|-)(working\s+|calendar\s+|school\s+)?"
+    r"(days?|weeks?|months?|years?|hours?|terms?)\b|"
+    r"\b(annually|every year|each year|monthly|weekly|daily|immediately|without delay)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_duration(question: str) -> bool:
+    return bool(_DURATION_ASKED.search(question))
+
+
+def has_duration(text: str) -> bool:
+    return bool(_DURATION.search(text))
+
+
 def has_date(text: str) -> bool:
     return bool(_DATE.search(text))
 
