@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from search.api import create_app
 from search.chunk import chunk_document
 from search.config import Settings
+from search.embed.st import SentenceTransformerEmbedder
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +46,9 @@ def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
 def client(settings: Settings, fake: FakeEmbedder) -> Iterator[TestClient]:
     with TestClient(create_app(settings, embedder=fake)) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def model() -> SentenceTransformerEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for every test marked `model` that asks."""
+    return SentenceTransformerEmbedder()

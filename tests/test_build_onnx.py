@@ -20,11 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def model() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
-
-
-@pytest.fixture(scope="module")
 def built(
     model: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Manifest]:

@@ -29,11 +29,6 @@ def gold() -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def model() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
-
-
-@pytest.fixture(scope="module")
 def built(
     model: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Manifest]:

@@ -135,12 +135,7 @@ def write_index(
         if finish is not None:
             manifest = finish(tmp, manifest)
         manifest = replace(manifest, files=file_digests(tmp, data_files))
-        # The manifest is written last: a folder without one is never a finished index.
-        (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
-        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
-        _swap_into_place(tmp, index_dir)
+        _seal(tmp, manifest, index_dir, sorted(p for p in tmp.rglob("*") if p.is_file()))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -156,7 +151,7 @@ def rewrite_documents(
     index_dir = index_dir.resolve()
     manifest = read_manifest(index_dir)
     folder = readable_dir(index_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+    tmp = new_folder(index_dir)
     try:
         for path in sorted(folder.rglob("*")):
             target = tmp / path.relative_to(folder)
@@ -174,15 +169,22 @@ def rewrite_documents(
         manifest = replace(
             manifest, corpus_hash=corpus_digest, build_id=uuid.uuid4().hex, files=files
         )
-        (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
-        for name in (DOCUMENTS, MANIFEST):
-            with open(tmp / name, "rb") as fh:
-                os.fsync(fh.fileno())
-        _swap_into_place(tmp, index_dir)
+        _seal(tmp, manifest, index_dir, [tmp / DOCUMENTS])  # the rest are the old files
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _seal(tmp: Path, manifest: Manifest, index_dir: Path, written: Sequence[Path]) -> None:
+    """Write the manifest, flush what was written to disk, and swap the folder in.
+
+    The manifest is written last: a folder without one is never a finished index."""
+    (tmp / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    for path in [*written, tmp / MANIFEST]:
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
+    _swap_into_place(tmp, index_dir)
 
 
 def _backup_of(index_dir: Path) -> Path:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from search.embed.base import Embedder
 from search.errors import CorpusError, DocumentNotFound
@@ -172,7 +173,7 @@ def remove_document(
             )
         path = corpus_dir / found.source
         if found.format == "jsonl" and sum(d.source == found.source for d in docs) > 1:
-            undo.write(path, _without_line(path, doc_id))
+            undo.write(path, _edit_line(path, doc_id, lambda _row: None))
         else:
             undo.delete(path)
             if sidecar_of(path).exists():
@@ -181,18 +182,25 @@ def remove_document(
     return Change((), (), (doc_id,), manifest)
 
 
-def _without_line(path: Path, doc_id: str) -> bytes:
-    """The .jsonl file's bytes without the line of doc_id; other lines stay byte for byte."""
-    kept = []
+def _edit_line(
+    path: Path, doc_id: str, edit: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> bytes:
+    """The .jsonl file's bytes with doc_id's line edited (None: dropped); other lines stay
+    byte for byte."""
+    out = []
     for line in path.read_bytes().splitlines(keepends=True):
         try:
             row = json.loads(line) if line.strip() else None
         except ValueError:
             row = None
         if isinstance(row, dict) and str(row.get("id")) == doc_id:
-            continue
-        kept.append(line)
-    return b"".join(kept)
+            edited = edit(row)
+            if edited is None:
+                continue
+            end = line[len(line.rstrip(b"\r\n")) :]
+            line = json.dumps(edited, ensure_ascii=False).encode() + (end or b"\n")
+        out.append(line)
+    return b"".join(out)
 
 
 def _write_sidecar(
@@ -228,7 +236,10 @@ def set_audience(
         # Whether the index matched the corpus before: then it still does after.
         current = manifest.corpus_hash == corpus_hash(corpus_dir)
         if found.format == "jsonl":
-            undo.write(path, _with_line_audience(path, doc_id, audience))
+            # Explicit even when empty: a line without one has the file's sidecar audience.
+            undo.write(
+                path, _edit_line(path, doc_id, lambda row: {**row, "audience": list(audience)})
+            )
         else:
             _write_sidecar(undo, path, {}, audience)
         sha = file_sha256(path)
@@ -241,20 +252,3 @@ def set_audience(
         digest = corpus_hash(corpus_dir) if current else manifest.corpus_hash
         rewrite_documents(index_dir, changed, digest)
     return next(d for d in changed if d.id == doc_id)
-
-
-def _with_line_audience(path: Path, doc_id: str, audience: tuple[str, ...]) -> bytes:
-    """The .jsonl file's bytes with the audience of doc_id's line set; other lines as they were."""
-    out = []
-    for line in path.read_bytes().splitlines(keepends=True):
-        try:
-            row = json.loads(line) if line.strip() else None
-        except ValueError:
-            row = None
-        if isinstance(row, dict) and str(row.get("id")) == doc_id:
-            # Explicit even when empty: a line without one has the file's sidecar audience.
-            row["audience"] = list(audience)
-            end = line[len(line.rstrip(b"\r\n")) :]
-            line = json.dumps(row, ensure_ascii=False).encode() + (end or b"\n")
-        out.append(line)
-    return b"".join(out)
