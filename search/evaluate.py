@@ -79,11 +79,22 @@ def load_gold(path: Path) -> list[GoldQuestion]:
     return out
 
 
+class Holders:
+    """Which results hold an answer: passages compared as a reader would (case, spacing,
+    typographic quotes and dashes aside), normalised once for all the questions. A list is
+    one result (its id), as the searcher shows it whole."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self._normed = [(p.list_id or p.id, _norm(p.text)) for p in passages]
+
+    def __call__(self, answers: Sequence[str]) -> set[str]:
+        keys = [_norm(a) for a in answers]
+        return {rid for rid, text in self._normed if any(k in text for k in keys)}
+
+
 def relevant_ids(passages: Sequence[Passage], answers: Sequence[str]) -> set[str]:
-    """Passages that hold any of the answer keys (a stable key: their own text, not a rank),
-    compared as a reader would: case, spacing and typographic quotes and dashes aside."""
-    keys = [_norm(a) for a in answers]
-    return {p.id for p in passages if any(k in _norm(p.text) for k in keys)}
+    """The results that hold any of the answer keys (a stable key: their text, not a rank)."""
+    return Holders(passages)(answers)
 
 
 def _dcg(gains: Sequence[float]) -> float:
@@ -117,7 +128,7 @@ def evaluate_gold(
     fact_ok = cited_ok = n_fact = answered = declined = 0
     answerer = Answerer(searcher)
     misses = []
-    normed = [(p.id, p.list_id, _norm(p.text)) for p in searcher.passages]
+    holding = Holders(searcher.passages)
 
     def holds(text: str, keys: Sequence[str]) -> bool:
         return any(_norm(k) in _norm(text) for k in keys)
@@ -135,9 +146,7 @@ def evaluate_gold(
             if ranking.answerable:
                 misses.append(f"not flagged  {q.question!r} (dense {ranking.dense_top:.2f})")
             continue
-        keys = [_norm(a) for a in q.answers]
-        # The results that could hold it, each list counted once as it is shown whole.
-        holders = {lid or pid for pid, lid, text in normed if any(k in text for k in keys)}
+        holders = holding(q.answers)
         if not holders:
             raise EvalDataError(f"no passage holds the answer of {q.question!r}: {q.answers}")
         if reply is not None:
