@@ -201,10 +201,9 @@ class Searcher:
         section, kind = self.resolve_filters(section, kind, document)
         allowed = self.allowed(section, kind, document)
         pool = max(k, tuning.POOL)  # fusion needs candidates beyond the k it returns
-        query = searched = self.speller.correct(query)
-        wants = intent(query)
-        topic = self.headings.named(query) if mode != "bm25" and tuning.TOPICS else None
-        query = self.glossary.expand(query)
+        searched, query = self.understood(query)
+        wants = intent(searched)
+        topic = self.headings.named(searched) if mode != "bm25" and tuning.TOPICS else None
         vector = self.embedder.embed([query])[0]
         terms = self.lexical.terms(query)
         match = self.lexical.best_match(terms)
@@ -274,7 +273,7 @@ class Searcher:
         if not tuning.CALIBRATED:
             return Coverage.fixed()
         questions = calibration_questions()
-        searched = [self.glossary.expand(self.speller.correct(q)) for q in questions]
+        searched = [self.understood(q)[1] for q in questions]
         vectors = _calibration_vectors(self.embedder, tuple(searched))
         return Coverage.calibrated(
             [
@@ -282,6 +281,12 @@ class Searcher:
                 for q, v in zip(searched, vectors, strict=True)
             ]
         )
+
+    def understood(self, query: str) -> tuple[str, str]:
+        """(the question with misspelt words put right, that with acronyms spelled out):
+        what is searched, as questions and the calibration questions alike are read."""
+        searched = self.speller.correct(query)
+        return searched, self.glossary.expand(searched)
 
     def _dense_top(self, vector: np.ndarray) -> float:
         best = self.dense(vector, 1, self.rows)
