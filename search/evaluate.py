@@ -13,11 +13,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from search import __version__
 from search.answer.answerer import Answerer
-from search.embed.base import Embedder, embed_in_batches
+from search.embed.base import Embedder, embed_cached
 from search.errors import EvalDataError, SearchError
-from search.index.store import SCHEMA_VERSION, Manifest, load_index, write_index
+from search.index import sentences
+from search.index.store import (
+    SCHEMA_VERSION,
+    Manifest,
+    load_index,
+    stored_vectors,
+    write_index,
+)
 from search.model import Passage
 from search.retrieve.searcher import Searcher
 
@@ -234,16 +243,22 @@ def beir_searcher(
     progress: Callable[[int, int], None] | None = None,
     corpus_hash: str = "beir",
 ) -> Searcher:
-    """An index over the BEIR corpus, written and read like the real one; one already in
-    folder for the same corpus and model is reused (embedding SciFact takes minutes)."""
+    """An index over the BEIR corpus, written and read like the real one (passage and
+    sentence vectors); one already in folder for the same corpus and model is reused
+    (embedding SciFact takes minutes), and so are its passage vectors when only its
+    sentence vectors are missing."""
+    cache: dict[str, np.ndarray] = {}
     try:
         index = load_index(folder, embedder.name, embedder.dimension)
         if index.manifest.corpus_hash == corpus_hash:
-            return Searcher(index, embedder)
+            if index.sentences is not None:
+                return Searcher(index, embedder)
+            cache = stored_vectors(folder, embedder.dimension)
     except SearchError:
         pass
     texts = [p.text for p in data.passages]
-    vectors = embed_in_batches(embedder, texts, progress=progress)
+    vectors, keys, _ = embed_cached(embedder, texts, cache, progress)
+    units, _ = sentences.embed_units(embedder, data.passages, {}, progress)
     manifest = Manifest(
         schema_version=SCHEMA_VERSION, package_version=__version__, model=embedder.name,
         dimension=embedder.dimension, normalised=True, passage_count=len(texts),
@@ -251,8 +266,7 @@ def beir_searcher(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=0.0,
         embedded_passages=len(texts),
     )  # fmt: skip
-    keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
-    write_index(folder, manifest, data.passages, (), vectors, keys)
+    write_index(folder, manifest, data.passages, (), vectors, keys, unit_vectors=units)
     return Searcher(load_index(folder), embedder)
 
 

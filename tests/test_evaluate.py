@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -63,6 +64,30 @@ def test_beir_metrics_in_range() -> None:
         assert set(metrics) == {"ndcg@10", "recall@100", "mrr@10"}
         assert all(0.0 <= v <= 1.0 for v in metrics.values())
     assert results["bm25"]["ndcg@10"] > 0.3  # exact-term queries must be found
+
+
+def test_beir_index_keeps_sentences_and_reuses_its_passage_vectors(tmp_path: Path) -> None:
+    from search.evaluate import beir_searcher
+    from search.index.store import load_index, write_index
+
+    data = load_beir(BEIR)
+    fake = FakeEmbedder()
+    first = beir_searcher(data, fake, tmp_path / "beir", corpus_hash="h")
+    assert first.index.sentences is not None  # passages are ranked by their best sentence
+    # An index cached before sentences were stored: only the sentences are embedded.
+    old = first.index
+    vectors = np.load(tmp_path / "beir" / "vectors.npy")
+    keys = [k.decode() for k in np.load(tmp_path / "beir" / "vector_keys.npy").tolist()]
+    write_index(tmp_path / "beir", old.manifest, old.passages, (), vectors, keys)
+    assert load_index(tmp_path / "beir").sentences is None
+    fake.texts_embedded = 0
+    again = beir_searcher(data, fake, tmp_path / "beir", corpus_hash="h")
+    assert again.index.sentences is not None
+    units = len(again.index.sentences.keys)
+    assert fake.texts_embedded == units  # no passage embedded again
+    fake.texts_embedded = 0
+    beir_searcher(data, fake, tmp_path / "beir", corpus_hash="h")
+    assert fake.texts_embedded == 0
 
 
 def test_beir_bad_folder(tmp_path: Path) -> None:

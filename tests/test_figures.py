@@ -88,7 +88,12 @@ def test_lead_in_loses_to_the_cell_unless_the_whole_list_is_asked(answerer: Answ
     )
 
 
-def test_when_question_gets_the_sentence_with_a_date(answerer: Answerer) -> None:
+def test_when_question_gets_the_sentence_with_a_date(
+    answerer: Answerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake embedder hashes "audit" and "run" onto the slots of a calibration question's
+    # words ("renew my passport"), which no model would: coverage is not what this tests.
+    monkeypatch.setattr(tuning, "RELATIVE_COVERAGE", False)
     # Both sentences match the words; the one with a date answers "when".
     reply = answerer.answer("when did the audit run")
     assert reply.answer == "The audit ran from June 2019 to May 2021."
@@ -122,6 +127,22 @@ def test_durations_asked_and_stated() -> None:
     assert figures.has_duration("Visits happen at least every six weeks.")
     assert figures.has_duration("The policy is reviewed annually.")
     assert not figures.has_duration("The plan is reviewed by the independent reviewing officer.")
+    assert figures.has_duration("The approval is reviewed a year after approval.")
+    assert not figures.has_duration("A review is a meeting of the team.")
+
+
+def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "how many references does an applicant need"
+    stated = "The applicant must nominate three referees."
+    assert figures.has_count(stated) and figures.has_count("There were 12 reviews.")
+    assert not figures.has_count("No one of the referees was a relative.")
+    assert figures.fits_figure(question, stated)
+    assert figures.figure_weight(question, stated) == 1.0
+    # A share is still asked for as a share: words are no percentage.
+    assert not figures.fits_figure("what proportion had three referees", stated)
+    monkeypatch.setattr(tuning, "COUNT_WORDS", False)
+    assert not figures.fits_figure(question, stated)
+    assert figures.figure_weight(question, stated) == 0.0
 
 
 def test_asked_how_often_the_sentence_with_a_frequency_answers(
@@ -142,3 +163,24 @@ def test_asked_how_often_the_sentence_with_a_frequency_answers(
     monkeypatch.setattr(tuning, "DURATION_BONUS", 1.0)
     assert answerer.answer(question).answer == "Visits happen at least every eight weeks."
     assert without != "Visits happen at least every eight weeks."  # the bonus decided it
+
+
+def test_asked_when_a_sentence_with_a_time_limit_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "leave.md").write_text(
+        "# Leave\n\nAdopters tell their employer about adoption leave and the placement. "
+        "They must do so within seven days of being matched.\n"
+    )
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+    question = "when must adopters tell their employer about adoption leave"
+    monkeypatch.setattr(tuning, "DURATION_BONUS", 1.0)
+    monkeypatch.setattr(tuning, "WHEN_DURATION", False)
+    without = answerer.answer(question).answer
+    monkeypatch.setattr(tuning, "WHEN_DURATION", True)
+    assert answerer.answer(question).answer == "They must do so within seven days of being matched."
+    assert without != "They must do so within seven days of being matched."

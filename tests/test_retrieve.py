@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search import tuning
@@ -44,14 +45,35 @@ def test_lexical_best_match_and_share() -> None:
 def test_coverage_bars_come_from_the_calibration_scores() -> None:
     scores = [(0.1, 0.0), (0.2, 0.2), (0.3, 0.5), (0.5, 0.3)]
     bars = Coverage.calibrated(scores)
+    v = np.zeros(2, dtype=np.float32)  # no background: the vector is not read
     assert bars.sure == pytest.approx(0.5 + tuning.COVERAGE_MARGIN)
     assert bars.maybe == pytest.approx(0.25)  # the median
-    assert bars.covers(0.6, 0.0) and not bars.covers(0.45, 0.0)
-    assert bars.covers(0.3, 0.9) and not bars.covers(0.3, 0.2) and not bars.covers(0.1, 1.0)
+    assert bars.covers(0.6, 0.0, v) and not bars.covers(0.45, 0.0, v)
+    assert bars.covers(0.3, 0.9, v) and not bars.covers(0.3, 0.2, v)
+    assert not bars.covers(0.1, 1.0, v)
     closer = Coverage.calibrated([(s + 0.2, w) for s, w in scores])
-    assert not closer.covers(0.6, 0.0)  # the same question, a collection that comes closer
+    assert not closer.covers(0.6, 0.0, v)  # the same question, a collection that comes closer
     fixed = Coverage.fixed()
-    assert fixed.covers(0.6, 0.0) and fixed.covers(0.3, 0.9) and not fixed.covers(0.3, 0.2)
+    assert fixed.covers(0.6, 0.0, v) and fixed.covers(0.3, 0.9, v)
+    assert not fixed.covers(0.3, 0.2, v)
+
+
+def test_closeness_is_relative_to_the_calibration_questions() -> None:
+    # Three calibration questions: two alike (office matters), one apart.
+    office = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    alike = np.array([0.8, 0.6, 0.0, 0.0], dtype=np.float32)
+    apart = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
+    vectors = np.stack([office, alike, apart])
+    bars = Coverage.calibrated([(0.3, 0.5), (0.3, 0.5), (0.3, 0.5)], vectors)
+    # Each less its nearest other: 0.3 - 0.8, 0.3 - 0.8, 0.3 - 0.0.
+    assert bars.sure == pytest.approx(0.3 + tuning.COVERAGE_MARGIN)
+    assert bars.maybe == pytest.approx(-0.5)
+    # As close to the passages, a question like an office question is not covered, one
+    # unlike any of them is.
+    unlike = np.array([0.0, 0.0, 0.0, 1.0], dtype=np.float32)
+    assert bars.closeness(0.5, office) == pytest.approx(-0.5)
+    assert not bars.covers(0.5, 0.0, office)
+    assert bars.covers(0.5, 0.0, unlike)
 
 
 def _table_passages() -> list[Passage]:

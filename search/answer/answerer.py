@@ -211,7 +211,8 @@ class Answerer:
         score += self._lead_in(question, hits, units)
         if figures.asks_when(question):
             score += tuning.DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
-        if figures.asks_duration(question):
+        when = tuning.WHEN_DURATION and figures.asks_when(question)
+        if figures.asks_duration(question) or when:
             score += tuning.DURATION_BONUS * np.array([figures.has_duration(u.text) for u in units])
         if _asks_advice(question):
             score += tuning.ADVICE_BONUS * np.array(

@@ -77,7 +77,7 @@ _NUMBER_WORD = (
     r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty)"
 )
 _DURATION = re.compile(
-    rf"\b{_NUMBER_WORD}(\s+|-)(working\s+|calendar\s+|school\s+)?"
+    rf"\b({_NUMBER_WORD}|a|an)(\s+|-)(working\s+|calendar\s+|school\s+)?"
     r"(days?|weeks?|months?|years?|hours?|terms?)\b|"
     r"\b(annually|every year|each year|monthly|weekly|daily|immediately|without delay)\b",
     re.IGNORECASE,
@@ -96,6 +96,20 @@ def has_date(text: str) -> bool:
     return bool(_DATE.search(text))
 
 
+# A count written in words ("three referees", "at least five members"); "one" is left out,
+# as it is more often a pronoun ("no one", "one of") than a count.
+_COUNT_WORD = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|"
+    r"thirty|forty|fifty|hundred|dozen)\b",
+    re.IGNORECASE,
+)
+
+
+def has_count(text: str) -> bool:
+    """A number in figures or in words."""
+    return bool(COUNT.search(text) or _COUNT_WORD.search(text))
+
+
 def figure_weight(question: str, text: str) -> float:
     """How well a sentence's numbers fit what the question asks for, 0..1.
 
@@ -106,12 +120,16 @@ def figure_weight(question: str, text: str) -> float:
         return 1.0
     if COUNT.search(text):
         return 1.0 if asks_count(question) else 0.4
+    if tuning.COUNT_WORDS and asks_count(question) and _COUNT_WORD.search(text):
+        return 1.0
     return 0.0
 
 
 def fits_figure(question: str, text: str) -> bool:
     """Inside the answer's passage: the sentence with the kind of figure asked for."""
-    return bool(COUNT.search(text) if asks_count(question) else PERCENT.search(text))
+    if not asks_count(question):
+        return bool(PERCENT.search(text))
+    return has_count(text) if tuning.COUNT_WORDS else bool(COUNT.search(text))
 
 
 def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:

@@ -28,7 +28,6 @@ from search.index.store import (
     DOCUMENTS,
     PASSAGES,
     SCHEMA_VERSION,
-    VECTOR_KEYS,
     VECTORS,
     Manifest,
     index_lock,
@@ -36,6 +35,7 @@ from search.index.store import (
     read_jsonl,
     read_manifest,
     readable_dir,
+    stored_vectors,
     write_index,
 )
 from search.index.stream import embed_to_npy
@@ -84,13 +84,7 @@ def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
     vectors: dict[str, np.ndarray] = {}
     same_model = (manifest.model, manifest.dimension) == (embedder.name, embedder.dimension)
     if same_model:
-        try:
-            keys = np.load(folder / VECTOR_KEYS, allow_pickle=False)
-            rows = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError):
-            return _Previous(documents, by_source, {})
-        if len(keys) == len(rows) and rows.ndim == 2 and rows.shape[1] == embedder.dimension:
-            vectors = {k.decode(): rows[i] for i, k in enumerate(keys.tolist())}
+        vectors = stored_vectors(folder, embedder.dimension)
         try:
             stored = sentences.load(folder, embedder.dimension)
         except IndexCorrupt:

@@ -103,6 +103,19 @@ def _jsonl(path: Path, rows: Sequence[Passage] | Sequence[Document]) -> None:
             fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
 
 
+def stored_vectors(folder: Path, dimension: int) -> dict[str, np.ndarray]:
+    """The passage vectors an index folder holds, by the sha256 of the text embedded (for a
+    rebuild that need not embed them again); empty when they cannot be read."""
+    try:
+        keys = np.load(folder / VECTOR_KEYS, allow_pickle=False)
+        rows = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return {}
+    if len(keys) != len(rows) or rows.ndim != 2 or rows.shape[1] != dimension:
+        return {}
+    return {k.decode(): rows[i] for i, k in enumerate(keys.tolist())}
+
+
 def write_index(
     index_dir: Path,
     manifest: Manifest,

@@ -31,6 +31,7 @@ from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.query import Glossary, Intent, intent, load_glossary
 from search.retrieve.spelling import Speller
 from search.retrieve.topics import Sections, Topic, blend
+from search.retrieve.units import UnitTable, best_sentence
 
 
 class Searcher:
@@ -157,7 +158,21 @@ class Searcher:
     ) -> list[tuple[int, float]]:
         """Rows and cosine scores of the k nearest passages among the allowed ones."""
         prepared = self._selector if allowed is self.rows else None
-        return vectors.search(self.index.faiss_index, vector, k, allowed, prepared=prepared)
+        store = self.index.sentences
+        if not tuning.SENTENCES or store is None:
+            return vectors.search(self.index.faiss_index, vector, k, allowed, prepared=prepared)
+        # A passage that ranks only by its best sentence is among the first POOL by its own
+        # vector too (measured: re-scoring every passage found the same top ten).
+        found = vectors.search(
+            self.index.faiss_index, vector, max(k, tuning.POOL), allowed, prepared=prepared
+        )
+        return best_sentence(found, vector, self.units, store, tuning.SENTENCE_MARGIN)[:k]
+
+    @functools.cached_property
+    def units(self) -> UnitTable:
+        """Each passage's sentence vectors (read on first use: a few seconds at 100k)."""
+        assert self.index.sentences is not None
+        return UnitTable.of(self.passages, self.index.sentences)
 
     def bm25(
         self, scores: np.ndarray, k: int, allowed: np.ndarray | None
@@ -226,7 +241,7 @@ class Searcher:
             hits = group_lists(ranked, self.passages, self.lists, k)
         else:
             hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
-        covered = self.coverage.covers(dense_top, match)
+        covered = self.coverage.covers(dense_top, match, vector)
         return Ranking(hits, covered, dense_top, match, searched)
 
     def _rerank(
@@ -279,7 +294,8 @@ class Searcher:
             [
                 (self._dense_top(v), self.lexical.best_match(self.lexical.terms(q)))
                 for q, v in zip(searched, vectors, strict=True)
-            ]
+            ],
+            np.stack(vectors) if tuning.RELATIVE_COVERAGE and vectors else None,
         )
 
     def understood(self, query: str) -> tuple[str, str]:
