@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import math
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -123,8 +124,15 @@ _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201
                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})  # fmt: skip
 
 
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")  # "four-month" reads as "four month"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "£3,000" reads as "£3000"
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.translate(_TYPOGRAPHY).casefold().split())
+    """Text as a reader compares it: case, spacing, typographic quotes and dashes, hyphens
+    between words and thousands separators aside."""
+    text = _THOUSANDS.sub("", _HYPHEN.sub(" ", text.translate(_TYPOGRAPHY)))
+    return " ".join(text.casefold().split())
 
 
 def evaluate_gold(

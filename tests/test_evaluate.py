@@ -135,3 +135,13 @@ def test_beir_halves_split_the_judged_queries() -> None:
     tune, held = beir_half(qrels, "tune"), beir_half(qrels, "heldout")
     assert list(tune) == ["a", "c", "e"] and list(held) == ["b", "d"]
     assert beir_half(qrels, "all") == qrels
+
+
+def test_answers_are_compared_as_a_reader_would() -> None:
+    from search.evaluate import _norm
+
+    assert _norm("the four month review") in _norm("at the Four-month  review")
+    assert _norm("a minimum of £3,000") == _norm("a minimum of £3000")
+    assert _norm("\u2018staying put\u2019") == _norm("'staying put'")
+    assert _norm("1,5") != _norm("15")  # not a thousands separator
+    assert _norm("pre - birth") != _norm("pre birth")  # a spaced dash is not a hyphen

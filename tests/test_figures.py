@@ -178,9 +178,32 @@ def test_asked_when_a_sentence_with_a_time_limit_answers(
     build_index(corpus, tmp_path / "idx", fake)
     answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
     question = "when must adopters tell their employer about adoption leave"
+    monkeypatch.setattr(tuning, "TIME_WITHIN", False)  # the bonus alone decides
     monkeypatch.setattr(tuning, "DURATION_BONUS", 1.0)
     monkeypatch.setattr(tuning, "WHEN_DURATION", False)
     without = answerer.answer(question).answer
     monkeypatch.setattr(tuning, "WHEN_DURATION", True)
     assert answerer.answer(question).answer == "They must do so within seven days of being matched."
     assert without != "They must do so within seven days of being matched."
+
+
+def test_asked_how_long_the_passage_gives_its_sentence_with_a_duration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "stay.md").write_text(
+        "# Bed and breakfast\n\nBed and breakfast is not suitable accommodation for care "
+        "leavers, except in an emergency. It may be used for no more than two working days.\n"
+    )
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+    question = "bed and breakfast accommodation for care leavers - for how long"
+    monkeypatch.setattr(tuning, "DURATION_BONUS", 0.0)  # the passage's choice alone decides
+    monkeypatch.setattr(tuning, "TIME_WITHIN", False)
+    without = answerer.answer(question).answer
+    monkeypatch.setattr(tuning, "TIME_WITHIN", True)
+    assert answerer.answer(question).answer == ("It may be used for no more than two working days.")
+    assert without != "It may be used for no more than two working days."
+    assert figures.asks_duration("how far ahead should the move be planned")

@@ -152,3 +152,20 @@ def test_a_unit_without_a_word_is_never_an_answer() -> None:
 
     assert not _says_something("1.") and not _says_something("(c)")
     assert _says_something("Poverty: 97 (35%)")
+
+
+def test_a_plural_after_what_asks_for_the_list(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search.answer.answerer import _answers_with_list
+
+    assert _answers_with_list("what arrangements should the pathway plan set out", "x")
+    assert _answers_with_list("which services help care leavers", "x")
+    assert not _answers_with_list("what does the pathway plan say", "x")
+    assert not _answers_with_list("what is a pathway plan", "x")
+    assert not _answers_with_list("what happens at a review", "x")
+    question = "which arrangements for accommodation"
+    reply = Answerer(searcher).answer(question)
+    assert reply.answer is not None and reply.answer.count("\u2022 ") == 3
+    monkeypatch.setattr(tuning, "SEVERAL_ASKED", False)
+    assert "\u2022" not in (Answerer(searcher).answer(question).answer or "")

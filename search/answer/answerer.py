@@ -39,6 +39,13 @@ _LIST_ASKED = re.compile(
     r"elements|components|functions|tasks|roles)\b",
     re.IGNORECASE,
 )
+# "What skills should ...", "which services ...": a plural noun after what/which asks for
+# several things (the verbs and words that end in s are left out).
+_SEVERAL_ASKED = re.compile(
+    r"^\s*(what|which)\s+(?!(does|is|was|has|this|its|means|happens|makes|counts)\b)"
+    r"[a-z]{3,}[^s\W]s\b",
+    re.IGNORECASE,
+)
 _ADVICE_GIVEN = re.compile(
     r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure)\b",
     re.IGNORECASE,
@@ -288,7 +295,8 @@ def _answers_with_list(question: str, best: str) -> bool:
     """Whether the answer is the whole list the best sentence stands in."""
     if not tuning.LIST_ANSWERS:
         return False
-    return bool(_LIST_ASKED.search(question)) or best.rstrip().endswith(":")
+    several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
+    return bool(_LIST_ASKED.search(question)) or several or best.rstrip().endswith(":")
 
 
 def _asks_advice(question: str) -> bool:
@@ -306,9 +314,19 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
         fits = _ADVICE_GIVEN
     elif intent(question).figure:
         return _best_of(units, scores, best, lambda t: figures.fits_figure(question, t))
+    elif tuning.TIME_WITHIN and figures.asks_duration(question):
+        return _best_of(units, scores, best, figures.has_duration)
+    elif tuning.TIME_WITHIN and figures.asks_when(question):
+        return _best_of(
+            units, scores, best, lambda t: figures.has_date(t) or figures.has_duration(t)
+        )
     else:
         return best
     return _best_of(units, scores, best, lambda t: bool(fits.search(t)))
+
+
+def _has_time(text: str) -> bool:
+    return figures.has_date(text) or figures.has_duration(text)
 
 
 def _best_of(

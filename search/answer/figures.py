@@ -69,7 +69,8 @@ def asks_when(question: str) -> bool:
 
 # "How long / how often / how soon", "timescale", "time limit": a duration or a frequency.
 _DURATION_ASKED = re.compile(
-    r"\b(how (long|often|soon|quickly|frequently)|time ?(limits?|scales?|frames?)|"
+    r"\b(how (long|often|soon|quickly|frequently|early|far (ahead|in advance))|"
+    r"time ?(limits?|scales?|frames?)|"
     r"timescales?|deadlines?|frequency|within how)\b",
     re.IGNORECASE,
 )
