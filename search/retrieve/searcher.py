@@ -225,8 +225,7 @@ class Searcher:
         dense = self.dense(vector, pool, allowed)
         # Whether the corpus covers the question is judged over all of it (all the searcher
         # may see), not the filtered part.
-        filtered = allowed is not self.rows
-        dense_top = dense[0][1] if not filtered and dense else self._dense_top(vector)
+        dense_top = self._dense_top(vector)
         if topic is not None:
             dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":
@@ -305,8 +304,13 @@ class Searcher:
         return searched, self.glossary.expand(searched)
 
     def _dense_top(self, vector: np.ndarray) -> float:
-        best = self.dense(vector, 1, self.rows)
-        return best[0][1] if best else 0.0
+        """The best passage's own cosine (not its best sentence's): a short sentence comes
+        closer to anything, and on the summary alone that let office questions through
+        (held-out off-topic declined 0.889 with it, 0.833 by the best sentence)."""
+        found = vectors.search(
+            self.index.faiss_index, vector, 1, self.rows, prepared=self._selector
+        )
+        return found[0][1] if found else 0.0
 
 
 def extreme_first(
