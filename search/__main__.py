@@ -1,3 +1,5 @@
 from search.cli import main
 
-main()
+# Guarded: `build --shards N` starts processes that import this module again.
+if __name__ == "__main__":
+    main()

@@ -44,28 +44,44 @@ def cli() -> None:
 @cli.command()
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
+@click.option(
+    "--shards",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Build in N processes, each a share of the files, merged into one index.",
+)
 @friendly_errors
-def build(corpus_dir: Path | None, index_dir: Path | None) -> None:
+def build(corpus_dir: Path | None, index_dir: Path | None, shards: int) -> None:
     """Chunk and embed the corpus into a fresh index (replaces the old one atomically).
 
     \b
-    Example:
+    Examples:
       python -m search build --corpus corpus --index index/default
+      python -m search build --shards 4     # 4 processes, each a quarter of the files
     """
     from search.embed.st import load_embedder
-    from search.index.build import build_index
 
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
-    embedder = load_embedder(
-        settings.model, settings.batch_size, settings.onnx, settings.build_embedder
-    )
-    manifest = build_index(
-        settings.corpus_dir,
-        settings.index_dir,
-        embedder,
-        log=say,
-        progress=progress_bars("embedding"),
-    )
+    model = (settings.model, settings.batch_size, settings.onnx, settings.build_embedder)
+    if shards > 1:
+        from functools import partial
+
+        from search.index.shards import build_sharded
+
+        # Each shard's process loads its own model: what it is given must pickle.
+        make = partial(load_embedder, *model)
+        manifest = build_sharded(settings.corpus_dir, settings.index_dir, make, shards, log=say)
+    else:
+        from search.index.build import build_index
+
+        manifest = build_index(
+            settings.corpus_dir,
+            settings.index_dir,
+            load_embedder(*model),
+            log=say,
+            progress=progress_bars("embedding"),
+        )
     click.echo(
         f"built {manifest.passage_count} passages in {manifest.build_seconds:.2f} s "
         f"-> {settings.index_dir}"

@@ -1,19 +1,23 @@
 """A deterministic stand-in for the sentence-transformers model.
 
 Words are hashed into a fixed number of dimensions, so texts that share words are close:
-enough for ranking tests to mean something, with no model to load.
+enough for ranking tests to mean something, with no model to load. And an executor that
+runs a sharded build's shards in this process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
 
 import numpy as np
 
 from search.embed.base import normalise
 
+T = TypeVar("T")
 _WORD = re.compile(r"[a-z0-9]+")
 # Function words would swamp the few content words a short query has.
 _SKIP = frozenset(
@@ -47,3 +51,16 @@ class FakeEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return normalise(np.stack([self._vector(t) for t in texts]))
+
+
+class InProcessExecutor(Executor):
+    """Runs each job at once, in this process: sharded builds in turn, with fakes that
+    need not pickle (search.index.shards otherwise spawns a process per shard)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 import search.embed.st
 from search.cli import cli
 from tests.conftest import SEED_PASSAGES
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, InProcessExecutor
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +30,30 @@ def test_build_then_query(corpus_dir: Path, tmp_path: Path) -> None:
     assert body["results"][0]["text"].startswith("Domestic abuse: 164 (59%)")
     r = runner.invoke(cli, ["query", "domestic abuse", "-k", "1", "--index", str(index)])
     assert r.exit_code == 0 and r.output.startswith("1. [")
+
+
+def test_build_in_shards(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import search.index.shards
+
+    # The shards run here, in turn: a spawned process would load the real model.
+    monkeypatch.setattr(
+        search.index.shards, "ProcessPoolExecutor", lambda *_a, **_k: InProcessExecutor()
+    )
+    # notes.md and the bundled file fall in different shards of two.
+    (corpus_dir / "notes.md").write_text("# Notes\n\nA paragraph about apples.\n")
+    index = tmp_path / "idx"
+    args = ["build", "--corpus", str(corpus_dir), "--index", str(index)]
+    r = CliRunner().invoke(cli, [*args, "--shards", "2"])
+    assert r.exit_code == 0, r.output
+    assert f"built {SEED_PASSAGES + 1} passages" in r.stdout
+    assert "2 shard(s) merged: 2 document(s)" in r.stderr
+    r = CliRunner().invoke(cli, ["documents", "--index", str(index)])
+    assert sorted(line.split("\t")[0] for line in r.stdout.splitlines()) == [
+        "notes",
+        "scr-triennial-analysis-2014-2017",
+    ]
+    r = CliRunner().invoke(cli, [*args, "--shards", "0"])
+    assert r.exit_code == 2 and "--shards" in r.output
 
 
 def test_env_settings(corpus_dir: Path, tmp_path: Path) -> None:

@@ -119,6 +119,7 @@ def build_index(
     log: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
     reuse_parsed: bool = False,
+    workers: int | None = None,
 ) -> Manifest:
     """Chunk, embed and write a complete index folder, replacing index_dir atomically.
 
@@ -126,10 +127,13 @@ def build_index(
     the folder too, so serving needs no torch. Passages embedded before (same text, same
     model) reuse their vectors. With reuse_parsed, files unchanged since the last build are
     not even parsed again (add and remove use this; `build` parses everything, so a new
-    version's chunking takes effect).
+    version's chunking takes effect). workers: threads of the ONNX build embedder (None: one
+    per core; a shard of a sharded build gets its share of the cores).
     """
     with index_lock(index_dir):
-        return rebuild(corpus_dir, index_dir, embedder, log, progress, reuse_parsed)
+        return rebuild(
+            corpus_dir, index_dir, embedder, log, progress, reuse_parsed, workers=workers
+        )
 
 
 def reuse_from(
@@ -147,6 +151,7 @@ def rebuild(
     progress: Callable[[int, int], None] | None = None,
     reuse_parsed: bool = False,
     parsed_now: Sequence[ParsedDocument] = (),
+    workers: int | None = None,
 ) -> Manifest:
     """build_index for a caller that already holds index_lock(index_dir). parsed_now: files
     the caller has just parsed (with reuse_parsed, not parsed again if unchanged since)."""
@@ -169,7 +174,7 @@ def rebuild(
     try:
         # The query model first (exported, or linked from the index being replaced): its
         # float32 graph is what the passages and sentences are embedded with.
-        query_model, builder = _build_model(embedder, folder, index_dir, texts, say)
+        query_model, builder = _build_model(embedder, folder, index_dir, texts, say, workers)
         try:
             say(
                 f"{len(parsed)} document(s), {len(passages)} passages, {len(units)} "
@@ -249,7 +254,12 @@ def _embed(
 
 
 def _build_model(
-    embedder: Embedder, folder: Path, index_dir: Path, texts: list[str], say: Callable[[str], None]
+    embedder: Embedder,
+    folder: Path,
+    index_dir: Path,
+    texts: list[str],
+    say: Callable[[str], None],
+    workers: int | None = None,
 ) -> tuple[QueryModel | None, Embedder]:
     """The query model written into folder (None: there is none), and what to embed with:
     its float32 ONNX graph when the embedder builds with ONNX and the graph passed its
@@ -270,6 +280,7 @@ def _build_model(
         folder / query_model.tokenizer_file,
         embedder.name,
         query_model.max_length,
+        workers,
     )
     return query_model, builder
 
