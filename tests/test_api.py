@@ -116,6 +116,18 @@ def test_service_builds_missing_index_and_survives_stale(settings: Settings) -> 
         assert c.get("/health").json()["passages"] == 58
 
 
+def test_not_covered_bars_are_ready_before_the_first_question(settings: Settings) -> None:
+    fake = FakeEmbedder()
+    with TestClient(create_app(settings, embedder=fake)) as c:
+        searcher = c.app.state.searcher  # type: ignore[attr-defined]
+        # Computed while starting (127 calibration questions and each passage's sentences),
+        # not by whoever asks first.
+        assert "coverage" in vars(searcher) and "units" in vars(searcher)
+        embedded = fake.texts_embedded
+        c.get("/search", params={"q": "neglect"})
+        assert fake.texts_embedded == embedded + 1  # the question alone
+
+
 def test_service_refuses_index_of_other_model(settings: Settings, tmp_path: Path) -> None:
     with TestClient(create_app(settings, embedder=FakeEmbedder())):
         pass

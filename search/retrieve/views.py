@@ -118,8 +118,12 @@ def cached_view(searcher: Searcher, viewer: Viewer) -> Searcher | None:
 
 
 def warm(searcher: Searcher, previous: Searcher | None = None) -> None:
-    """Build, before the searcher serves, the open view and the views the previous searcher
-    (the index it replaces) had built, so nobody's first question after a reload waits."""
+    """Build, before the searcher serves, the "not covered" bars, each passage's sentence
+    table, the open view and the views the previous searcher (the index it
+    replaces) had built, so nobody's first question after a reload waits."""
+    searcher.coverage  # noqa: B018  (cached properties: computed here, once)
+    if searcher.index.sentences is not None:
+        searcher.units  # noqa: B018
     if not searcher.audiences:
         return
     views = _views(searcher)
