@@ -145,65 +145,59 @@ def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> Non
     assert figures.figure_weight(question, stated) == 0.0
 
 
-def test_asked_how_often_the_sentence_with_a_frequency_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("text", "question", "fixed", "rule", "expected"),
+    [
+        (  # how often: the duration bonus
+            "Personal advisers visit care leavers and review how the visits go. "
+            "Visits happen at least every eight weeks.",
+            "how often do personal advisers visit care leavers",
+            {},
+            {"DURATION_BONUS": (0.0, 1.0)},
+            "Visits happen at least every eight weeks.",
+        ),
+        (  # when: a time limit answers as a date does (the bonus alone decides)
+            "Adopters tell their employer about adoption leave and the placement. "
+            "They must do so within seven days of being matched.",
+            "when must adopters tell their employer about adoption leave",
+            {"TIME_WITHIN": False, "DURATION_BONUS": 1.0},
+            {"WHEN_DURATION": (False, True)},
+            "They must do so within seven days of being matched.",
+        ),
+        (  # how long: inside the answer's passage, its sentence with a duration
+            "Bed and breakfast is not suitable accommodation for care leavers, except in an "
+            "emergency. It may be used for no more than two working days.",
+            "bed and breakfast accommodation for care leavers - for how long",
+            {"DURATION_BONUS": 0.0},
+            {"TIME_WITHIN": (False, True)},
+            "It may be used for no more than two working days.",
+        ),
+    ],
+)
+def test_a_time_rule_decides_the_answer(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    question: str,
+    fixed: dict[str, object],
+    rule: dict[str, tuple[object, object]],
+    expected: str,
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "visits.md").write_text(
-        "# Visits\n\nPersonal advisers visit care leavers and review how the visits go. "
-        "Visits happen at least every eight weeks.\n"
-    )
+    (corpus / "doc.md").write_text(f"# Times\n\n{text}\n")
     fake = FakeEmbedder()
     build_index(corpus, tmp_path / "idx", fake)
     answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
-    question = "how often do personal advisers visit care leavers"
-    monkeypatch.setattr(tuning, "DURATION_BONUS", 0.0)
+    for name, value in fixed.items():
+        monkeypatch.setattr(tuning, name, value)
+    ((name, (off, on)),) = rule.items()
+    monkeypatch.setattr(tuning, name, off)
     without = answerer.answer(question).answer
-    monkeypatch.setattr(tuning, "DURATION_BONUS", 1.0)
-    assert answerer.answer(question).answer == "Visits happen at least every eight weeks."
-    assert without != "Visits happen at least every eight weeks."  # the bonus decided it
+    monkeypatch.setattr(tuning, name, on)
+    assert answerer.answer(question).answer == expected
+    assert without != expected  # the rule decided it
 
 
-def test_asked_when_a_sentence_with_a_time_limit_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "leave.md").write_text(
-        "# Leave\n\nAdopters tell their employer about adoption leave and the placement. "
-        "They must do so within seven days of being matched.\n"
-    )
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
-    question = "when must adopters tell their employer about adoption leave"
-    monkeypatch.setattr(tuning, "TIME_WITHIN", False)  # the bonus alone decides
-    monkeypatch.setattr(tuning, "DURATION_BONUS", 1.0)
-    monkeypatch.setattr(tuning, "WHEN_DURATION", False)
-    without = answerer.answer(question).answer
-    monkeypatch.setattr(tuning, "WHEN_DURATION", True)
-    assert answerer.answer(question).answer == "They must do so within seven days of being matched."
-    assert without != "They must do so within seven days of being matched."
-
-
-def test_asked_how_long_the_passage_gives_its_sentence_with_a_duration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "stay.md").write_text(
-        "# Bed and breakfast\n\nBed and breakfast is not suitable accommodation for care "
-        "leavers, except in an emergency. It may be used for no more than two working days.\n"
-    )
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
-    question = "bed and breakfast accommodation for care leavers - for how long"
-    monkeypatch.setattr(tuning, "DURATION_BONUS", 0.0)  # the passage's choice alone decides
-    monkeypatch.setattr(tuning, "TIME_WITHIN", False)
-    without = answerer.answer(question).answer
-    monkeypatch.setattr(tuning, "TIME_WITHIN", True)
-    assert answerer.answer(question).answer == ("It may be used for no more than two working days.")
-    assert without != "It may be used for no more than two working days."
+def test_how_far_ahead_asks_for_a_duration() -> None:
     assert figures.asks_duration("how far ahead should the move be planned")
