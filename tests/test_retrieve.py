@@ -147,3 +147,22 @@ def test_glossary_setting_replaces_the_bundled_one(
     assert searcher.glossary.expand("DV") == "DV"  # the bundled entries are not used
     top = searcher.search("dadz", k=1, whole_lists=False).hits[0].passage
     assert top.text.startswith("Fathers and partners")
+
+
+def test_a_passage_of_a_few_words_ranks_below_one_that_says_something(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "contacts.md").write_text(
+        "# Help\n\nKey contacts:\n\n- Housing team\n- Benefits advice\n\n"
+        "Families who kept moving house were often in poor housing with rent arrears.\n"
+    )
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    question = "housing team families moving house"
+    monkeypatch.setattr(tuning, "SHORT_PENALTY", 0.0)
+    assert searcher.search(question, k=2).hits[0].passage.text.startswith("Key contacts:")
+    monkeypatch.setattr(tuning, "SHORT_PENALTY", 1.0)
+    assert searcher.search(question, k=2).hits[0].passage.text.startswith("Families who")

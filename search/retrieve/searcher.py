@@ -72,6 +72,12 @@ class Searcher:
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in self.passages)
+        # A few words ("Housing", a heading read as a paragraph) say little; a table's
+        # figure ("Poverty: 97 (35%)") is short and says it all.
+        self._short = tuple(
+            p.kind != "statistic" and len(p.text.split()) <= tuning.SHORT_WORDS
+            for p in self.passages
+        )
         self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
         # The documents only some groups may see (by id), for views of this searcher.
@@ -257,6 +263,8 @@ class Searcher:
             )
             if kind == "footnote":  # a reference at the foot of a page, not the text itself
                 score -= tuning.FOOTNOTE_PENALTY
+            if self._short[row]:
+                score -= tuning.SHORT_PENALTY
             boosted.append((row, score))
         boosted.sort(key=lambda x: -x[1])
         return extreme_first(
