@@ -166,3 +166,23 @@ def test_a_passage_of_a_few_words_ranks_below_one_that_says_something(
     assert searcher.search(question, k=2).hits[0].passage.text.startswith("Key contacts:")
     monkeypatch.setattr(tuning, "SHORT_PENALTY", 1.0)
     assert searcher.search(question, k=2).hits[0].passage.text.startswith("Families who")
+
+
+def test_a_passage_that_asks_ranks_below_one_that_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "faq.md").write_text(
+        "# Questions\n\nHow often should the personal adviser visit the care leaver?\n\n"
+        "The personal adviser should visit the care leaver at least every eight weeks.\n\n"
+        "Council tax is paid by direct debit.\n"
+    )
+    fake = FakeEmbedder()
+    build_index(corpus, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    question = "how often should the personal adviser visit the care leaver"
+    monkeypatch.setattr(tuning, "QUESTION_PENALTY", 0.0)
+    assert searcher.search(question, k=3).hits[0].passage.text.endswith("?")
+    monkeypatch.setattr(tuning, "QUESTION_PENALTY", 1.0)
+    assert searcher.search(question, k=3).hits[0].passage.text.endswith("eight weeks.")

@@ -78,6 +78,9 @@ class Searcher:
             p.kind != "statistic" and len(p.text.split()) <= tuning.SHORT_WORDS
             for p in self.passages
         )
+        # A passage that asks ("Does the designated teacher have ...?", an FAQ's question
+        # read as a paragraph) is worded like the question and answers nothing.
+        self._asks = tuple(p.text.rstrip().endswith("?") for p in self.passages)
         self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
         # The documents only some groups may see (by id), for views of this searcher.
@@ -265,6 +268,8 @@ class Searcher:
                 score -= tuning.FOOTNOTE_PENALTY
             if self._short[row]:
                 score -= tuning.SHORT_PENALTY
+            if self._asks[row]:
+                score -= tuning.QUESTION_PENALTY
             boosted.append((row, score))
         boosted.sort(key=lambda x: -x[1])
         return extreme_first(
