@@ -238,3 +238,32 @@ def test_footnotes_rank_below_the_text(tmp_path: Path, monkeypatch: pytest.Monke
     assert top_kind() == "footnote"  # its own words: it matches best
     monkeypatch.setattr(tuning, "FOOTNOTE_PENALTY", 2.0)
     assert top_kind() != "footnote"
+
+
+def test_the_next_paragraph_number_after_a_list_opens_a_paragraph() -> None:
+    from search.ingest.pdf import _as_list_items, _Item
+
+    def para(text: str) -> _Item:
+        return _Item("paragraph", text, 0, numbered=text[0].isdigit())
+
+    items = [
+        para("44. Health assessments should:"),
+        _Item("bullet", "be child-centred", 0),
+        _Item("bullet", "focus on well-being", 0),
+        para("45. To ensure the health plan is of high quality, gather the records."),
+        para("Steps:"),
+        para("1. Invite the nurse."),
+        para("2. Book the room."),
+        para("46. The nurse writes the plan."),
+    ]
+    _as_list_items(items)
+    assert [(i.type, i.text[:12]) for i in items] == [
+        ("paragraph", "44. Health a"),
+        ("bullet", "be child-cen"),
+        ("bullet", "focus on wel"),
+        ("paragraph", "45. To ensur"),  # paragraph 45, not an item of paragraph 44's list
+        ("paragraph", "Steps:"),
+        ("bullet", "Invite the n"),  # a numbered list after a lead-in
+        ("bullet", "Book the roo"),  # carries on the list, though 2 is not paragraph 46
+        ("paragraph", "46. The nurs"),
+    ]

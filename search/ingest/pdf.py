@@ -208,16 +208,31 @@ def _continues(last: _Item, first: _Item) -> bool:
 
 def _as_list_items(items: list[_Item]) -> None:
     """Single-number items ("1. Invite the nurse") after a lead-in or another list item are
-    a numbered list; elsewhere "1." opens a numbered paragraph and stays with it."""
+    a numbered list; elsewhere "1." opens a numbered paragraph and stays with it. After a
+    list, the number that comes next in the document's own paragraph numbering ("45." after
+    "44. Health assessments should:" and its bullets) opens paragraph 45, unless it carries
+    on a numbered list."""
+    paragraph = listed = 0  # the last paragraph number kept; the last list number taken
     for i, item in enumerate(items):
         number = _SINGLE_NUMBER.match(item.text) if item.numbered else None
         before = next((b for b in reversed(items[:i]) if b.type != "footnote"), None)
-        if number is None or before is None:
+        if item.type != "bullet" and number is None and item.type != "footnote":
+            listed = 0
+        if number is None:
             continue
-        if (before.type == "paragraph" and not before.numbered and before.text.endswith(":")) or (
-            before.type == "bullet"
+        value = int(number.group(1))
+        if before is None:
+            paragraph = value
+            continue
+        next_paragraph = paragraph and value == paragraph + 1 and value != listed + 1
+        after_lead_in = before.type == "paragraph" and not before.numbered
+        if (after_lead_in and before.text.endswith(":")) or (
+            before.type == "bullet" and not next_paragraph
         ):
             item.type, item.text, item.numbered = "bullet", item.text[number.end() :], False
+            listed = value
+        else:
+            paragraph, listed = value, 0
 
 
 def _document_items(
