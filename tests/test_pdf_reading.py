@@ -267,3 +267,30 @@ def test_the_next_paragraph_number_after_a_list_opens_a_paragraph() -> None:
         ("bullet", "Book the roo"),  # carries on the list, though 2 is not paragraph 46
         ("paragraph", "46. The nurs"),
     ]
+
+
+def test_a_footnote_carried_over_a_page_stays_a_footnote(tmp_path: Path) -> None:
+    pdf = FPDF(unit="pt", format="A4")
+    p = _Page(pdf, header=False, number=1)
+    p.heading("Checks", 16)
+    for _ in range(3):  # enough body text for its type size to be the body's
+        p.line("Every looked-after child has a health assessment and a health plan.")
+        p.gap()
+    p.line("Health checks are arranged by the nurse", marker="2", rest=" and recorded by")
+    p.footnote("2", "The outcomes are notified to parents. For looked-after children they")
+    p = _Page(pdf, header=False, number=2)
+    p.line("the social worker.")
+    p._text(72, 745, "should be notified to the carer.", 8)  # the note carried on, no number
+    p.footnote("3", "Another note.")
+    pdf.output(str(tmp_path / "notes.pdf"))
+    [doc] = read_file(tmp_path / "notes.pdf")
+    body = [p.text for p in doc.passages if p.kind != "footnote"]
+    assert body[-1].endswith(
+        "Health checks are arranged by the nurse and recorded by the social worker."
+    )
+    assert not any("carer" in t or "outcomes" in t for t in body)
+    assert [p.text for p in doc.passages if p.kind == "footnote"] == [
+        "2 The outcomes are notified to parents. For looked-after children they should be "
+        "notified to the carer.",
+        "3 Another note.",
+    ]

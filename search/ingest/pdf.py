@@ -308,8 +308,14 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
     pages = drop_furniture(raw)
     notes: list[list[str]] = []
     for i, lines in enumerate(pages):
-        kept, page_notes = split_footnotes(drop_contents(lines), body)
+        kept, page_notes, carried = split_footnotes(drop_contents(lines), body)
         pages[i] = kept
+        if carried:
+            earlier = next((n for n in reversed(notes) if n), None)
+            if earlier is not None:
+                earlier[-1] = f"{earlier[-1]} {carried}"
+            else:  # no note to carry on: a note of its own rather than body text
+                page_notes.insert(0, carried)
         notes.append(page_notes)
     headings = _Headings(_outline(reader), _heading_styles(pages, body))
     writer = BlockWriter()

@@ -232,9 +232,12 @@ def drop_contents(lines: Sequence[Line]) -> list[Line]:
     return [line for line, gone in zip(lines, drop, strict=True) if not gone]
 
 
-def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], list[str]]:
-    """The page's body lines, and its footnotes: small-type lines below all body text, each
-    note starting on a line that begins with its number in smaller type still."""
+def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], list[str], str]:
+    """The page's body lines, its footnotes, and the end of a footnote carried over from the
+    previous page. Footnotes are small-type lines below all body text, each note starting on
+    a line that begins with its number in smaller type still; small-type lines below the
+    body but above the page's first note carry on the previous page's last note ("... For
+    looked-after children they" / "should be notified to the carer.") and are no body text."""
     small = [line.size < body * FOOTNOTE_SIZE for line in lines]
     lowest_body = min((ln.y for ln, s in zip(lines, small, strict=True) if not s), default=None)
     starts = [
@@ -246,15 +249,18 @@ def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], lis
         and (line.first_size < line.size * MARKER_SIZE or line.size <= body * 0.7)
     ]
     if not starts:
-        return list(lines), []
+        return list(lines), [], ""
     top = max(line.y for line in starts)
     body_lines: list[Line] = []
     notes: list[list[str]] = []
+    carried: list[str] = []
     for line, is_small in zip(lines, small, strict=True):
-        if not (is_small and line.y <= top):
+        if is_small and line.y > top and lowest_body is not None and line.y < lowest_body:
+            carried.append(line.text)
+        elif not (is_small and line.y <= top):
             body_lines.append(line)
         elif any(line is s for s in starts) or not notes:
             notes.append([line.text])
         else:
             notes[-1].append(line.text)
-    return body_lines, [" ".join(n) for n in notes]
+    return body_lines, [" ".join(n) for n in notes], " ".join(carried)
