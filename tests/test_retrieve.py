@@ -149,40 +149,44 @@ def test_glossary_setting_replaces_the_bundled_one(
     assert top.text.startswith("Fathers and partners")
 
 
-def test_a_passage_of_a_few_words_ranks_below_one_that_says_something(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("text", "question", "penalty", "little", "answer"),
+    [
+        (  # a list item of two words
+            "Key contacts:\n\n- Housing team\n- Benefits advice\n\n"
+            "Families who kept moving house were often in poor housing with rent arrears.",
+            "housing team families moving house",
+            "SHORT_PENALTY",
+            "Key contacts:",
+            "Families who",
+        ),
+        (  # a passage that asks
+            "How often should the personal adviser visit the care leaver?\n\n"
+            "The personal adviser should visit the care leaver at least every eight weeks.\n\n"
+            "Council tax is paid by direct debit.",
+            "how often should the personal adviser visit the care leaver",
+            "QUESTION_PENALTY",
+            "How often should",
+            "The personal adviser should",
+        ),
+    ],
+)
+def test_a_passage_that_says_little_ranks_below_one_that_answers(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    question: str,
+    penalty: str,
+    little: str,
+    answer: str,
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "contacts.md").write_text(
-        "# Help\n\nKey contacts:\n\n- Housing team\n- Benefits advice\n\n"
-        "Families who kept moving house were often in poor housing with rent arrears.\n"
-    )
+    (corpus / "help.md").write_text(f"# Help\n\n{text}\n")
     fake = FakeEmbedder()
     build_index(corpus, tmp_path / "idx", fake)
     searcher = Searcher(load_index(tmp_path / "idx"), fake)
-    question = "housing team families moving house"
-    monkeypatch.setattr(tuning, "SHORT_PENALTY", 0.0)
-    assert searcher.search(question, k=2).hits[0].passage.text.startswith("Key contacts:")
-    monkeypatch.setattr(tuning, "SHORT_PENALTY", 1.0)
-    assert searcher.search(question, k=2).hits[0].passage.text.startswith("Families who")
-
-
-def test_a_passage_that_asks_ranks_below_one_that_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "faq.md").write_text(
-        "# Questions\n\nHow often should the personal adviser visit the care leaver?\n\n"
-        "The personal adviser should visit the care leaver at least every eight weeks.\n\n"
-        "Council tax is paid by direct debit.\n"
-    )
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    searcher = Searcher(load_index(tmp_path / "idx"), fake)
-    question = "how often should the personal adviser visit the care leaver"
-    monkeypatch.setattr(tuning, "QUESTION_PENALTY", 0.0)
-    assert searcher.search(question, k=3).hits[0].passage.text.endswith("?")
-    monkeypatch.setattr(tuning, "QUESTION_PENALTY", 1.0)
-    assert searcher.search(question, k=3).hits[0].passage.text.endswith("eight weeks.")
+    monkeypatch.setattr(tuning, penalty, 0.0)
+    assert searcher.search(question, k=3).hits[0].passage.text.startswith(little)
+    monkeypatch.setattr(tuning, penalty, 1.0)
+    assert searcher.search(question, k=3).hits[0].passage.text.startswith(answer)
