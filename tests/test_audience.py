@@ -187,6 +187,11 @@ def test_a_new_index_comes_with_the_views_in_use_already_built(tmp_path: Path) -
     assert cached_view(new, board) is not None and cached_view(new, EVERYONE) is not None
     assert cached_view(new, dsl) is None
     assert cached_view(new, ADMIN) is new
+    # Views of one index share its sentence table (made once, while warming).
+    units = new.units
+    assert units is not None
+    assert cached_view(new, board).units is units  # type: ignore[union-attr]
+    assert view_of(new, dsl).units is units
 
 
 def load_index_built(corpus: Path, index: Path) -> LoadedIndex:

@@ -85,5 +85,5 @@ def test_a_statistic_keeps_its_own_score() -> None:
     table = UnitTable.of([stat, para], store)
     assert table.starts.tolist() == [0, 0, 2]  # the paragraph's two sentences only
     question = vectors[0] + vectors[2]  # as close to the statistic's unit as to "Housing"
-    rescored = best_sentence([(0, 0.3), (1, 0.2)], question, table, store, 0.1)
+    rescored = best_sentence([(0, 0.3), (1, 0.2)], question, table, 0.1)
     assert rescored == [(1, pytest.approx(0.9)), (0, 0.3)]

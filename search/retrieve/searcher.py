@@ -43,11 +43,14 @@ class Searcher:
         embedder: Embedder,
         glossary: Path | None = None,
         documents: Collection[str] | None = None,
+        units: UnitTable | None = None,
     ) -> None:
         """documents: the ids of the only documents to search (a view: see
         search.retrieve.views); their words alone make the BM25 statistics, the spelling
-        vocabulary, the glossary's corpus check and the sections. None: all of them."""
+        vocabulary, the glossary's corpus check and the sections. None: all of them.
+        units: the index's sentence table, when another searcher of it has made it."""
         self.index = index
+        self._shared_units = units
         self.embedder = embedder
         self.glossary_path = glossary
         self.passages = index.passages  # all of them: rows are FAISS ids
@@ -166,22 +169,41 @@ class Searcher:
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         """Rows and cosine scores of the k nearest passages among the allowed ones."""
+        return self._by_sentence(self._nearest(vector, k, allowed), vector)[:k]
+
+    def _nearest(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        """The nearest passages by their own vectors: k, or POOL when they are to be scored
+        again by their best sentence (a passage that ranks only by its best sentence is
+        among the first POOL by its own vector too: re-scoring every passage found the same
+        top ten)."""
+        if tuning.SENTENCES and self.units is not None:
+            k = max(k, tuning.POOL)
         prepared = self._selector if allowed is self.rows else None
-        store = self.index.sentences
-        if not tuning.SENTENCES or store is None:
-            return vectors.search(self.index.faiss_index, vector, k, allowed, prepared=prepared)
-        # A passage that ranks only by its best sentence is among the first POOL by its own
-        # vector too (measured: re-scoring every passage found the same top ten).
-        found = vectors.search(
-            self.index.faiss_index, vector, max(k, tuning.POOL), allowed, prepared=prepared
-        )
-        return best_sentence(found, vector, self.units, store, tuning.SENTENCE_MARGIN)[:k]
+        return vectors.search(self.index.faiss_index, vector, k, allowed, prepared=prepared)
+
+    def _by_sentence(
+        self, found: list[tuple[int, float]], vector: np.ndarray
+    ) -> list[tuple[int, float]]:
+        if not tuning.SENTENCES or self.units is None:
+            return found
+        return best_sentence(found, vector, self.units, tuning.SENTENCE_MARGIN)
 
     @functools.cached_property
-    def units(self) -> UnitTable:
-        """Each passage's sentence vectors (read on first use: a few seconds at 100k)."""
-        assert self.index.sentences is not None
-        return UnitTable.of(self.passages, self.index.sentences)
+    def units(self) -> UnitTable | None:
+        """Each passage's sentence vectors; None for an index without them. Views of an
+        index share one (warm() makes it before serving: a few seconds at 100k)."""
+        if self._shared_units is not None:
+            return self._shared_units
+        store = self.index.sentences
+        return None if store is None else UnitTable.of(self.passages, store)
+
+    def warm(self) -> None:
+        """Make what the first question would otherwise wait for: the "not covered" bars
+        and the sentence table (cached properties, computed once)."""
+        self.coverage  # noqa: B018
+        self.units  # noqa: B018
 
     def bm25(
         self, scores: np.ndarray, k: int, allowed: np.ndarray | None
@@ -231,10 +253,12 @@ class Searcher:
         vector = self.embedder.embed([query])[0]
         terms = self.lexical.terms(query)
         match = self.lexical.best_match(terms)
-        dense = self.dense(vector, pool, allowed)
+        nearest = self._nearest(vector, pool, allowed)
+        dense = self._by_sentence(nearest, vector)[:pool]
         # Whether the corpus covers the question is judged over all of it (all the searcher
-        # may see), not the filtered part.
-        dense_top = self._dense_top(vector)
+        # may see), not the filtered part, by the passages' own vectors.
+        unfiltered = allowed is self.rows and nearest
+        dense_top = nearest[0][1] if unfiltered else self._dense_top(vector)
         if topic is not None:
             dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":

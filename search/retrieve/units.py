@@ -25,7 +25,8 @@ class UnitTable:
     rows[starts[i]:starts[i + 1]] belong to passage i."""
 
     starts: np.ndarray  # (passages + 1,) int64
-    rows: np.ndarray  # int64, into SentenceVectors.vectors
+    rows: np.ndarray  # int64, into vectors
+    vectors: np.ndarray  # the index's sentence vectors (SentenceVectors.vectors), mapped
 
     @classmethod
     def of(cls, passages: Sequence[Passage], store: SentenceVectors) -> UnitTable:
@@ -42,14 +43,13 @@ class UnitTable:
             rows += mine
         starts = np.zeros(len(passages) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
-        return cls(starts, np.array(rows, dtype=np.int64))
+        return cls(starts, np.array(rows, dtype=np.int64), store.vectors)
 
 
 def best_sentence(
     found: list[tuple[int, float]],
     vector: np.ndarray,
     table: UnitTable,
-    store: SentenceVectors,
     margin: float,
 ) -> list[tuple[int, float]]:
     """The candidates (row, cosine) re-scored as the larger of their own cosine and their
@@ -61,7 +61,7 @@ def best_sentence(
     if not len(wanted):
         return found
     # Sorted rows: the vectors may be memory-mapped, and are read in file order.
-    cosines = np.asarray(store.vectors[wanted] @ vector, dtype=np.float64)
+    cosines = np.asarray(table.vectors[wanted] @ vector, dtype=np.float64)
     cosine_of = dict(zip(wanted.tolist(), cosines.tolist(), strict=True))
     out = []
     for (row, score), (a, b) in zip(found, spans, strict=True):

@@ -86,7 +86,9 @@ class Views:
         base = self.searcher
         seen = set(key)
         ids = [i for i, d in base.documents.items() if not d.audience or d.audience in seen]
-        return Searcher(base.index, base.embedder, base.glossary_path, documents=ids)
+        return Searcher(
+            base.index, base.embedder, base.glossary_path, documents=ids, units=base.units
+        )
 
 
 _VIEWS: weakref.WeakKeyDictionary[Searcher, Views] = weakref.WeakKeyDictionary()
@@ -118,12 +120,10 @@ def cached_view(searcher: Searcher, viewer: Viewer) -> Searcher | None:
 
 
 def warm(searcher: Searcher, previous: Searcher | None = None) -> None:
-    """Build, before the searcher serves, the "not covered" bars, each passage's sentence
-    table, the open view and the views the previous searcher (the index it
-    replaces) had built, so nobody's first question after a reload waits."""
-    searcher.coverage  # noqa: B018  (cached properties: computed here, once)
-    if searcher.index.sentences is not None:
-        searcher.units  # noqa: B018
+    """Build, before the searcher serves, what its first question needs (Searcher.warm),
+    the open view and the views the previous searcher (the index it replaces) had built,
+    so nobody's first question after a reload waits."""
+    searcher.warm()
     if not searcher.audiences:
         return
     views = _views(searcher)
