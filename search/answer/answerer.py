@@ -317,9 +317,7 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     elif tuning.TIME_WITHIN and figures.asks_duration(question):
         return _best_of(units, scores, best, figures.has_duration)
     elif tuning.TIME_WITHIN and figures.asks_when(question):
-        return _best_of(
-            units, scores, best, lambda t: figures.has_date(t) or figures.has_duration(t)
-        )
+        return _best_of(units, scores, best, _has_time)
     else:
         return best
     return _best_of(units, scores, best, lambda t: bool(fits.search(t)))

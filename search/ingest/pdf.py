@@ -216,7 +216,7 @@ def _as_list_items(items: list[_Item]) -> None:
     for i, item in enumerate(items):
         number = _SINGLE_NUMBER.match(item.text) if item.numbered else None
         before = next((b for b in reversed(items[:i]) if b.type != "footnote"), None)
-        if item.type != "bullet" and number is None and item.type != "footnote":
+        if number is None and item.type not in ("bullet", "footnote"):
             listed = 0
         if number is None:
             continue
