@@ -37,3 +37,20 @@ def test_a_short_file_is_an_error_not_an_index(tmp_path: Path) -> None:
     with pytest.raises(IndexMismatch, match="expected"):
         wrong.append(np.ones((1, 5), dtype=np.float32))
     wrong.abort()
+
+
+def test_as_a_context_the_file_is_checked_on_success_and_left_on_an_error(
+    tmp_path: Path,
+) -> None:
+    with NpyAppender(tmp_path / "ok.npy", 2, 4) as out:
+        out.append(np.ones((2, 4), dtype=np.float32))
+    assert np.load(tmp_path / "ok.npy").shape == (2, 4)
+    with (
+        pytest.raises(IndexMismatch, match="1 rows of 2"),
+        NpyAppender(tmp_path / "short.npy", 2, 4) as out,
+    ):
+        out.append(np.ones((1, 4), dtype=np.float32))
+    # An error inside is the one raised, not the incomplete file's.
+    with pytest.raises(KeyError), NpyAppender(tmp_path / "broken.npy", 2, 4) as out:
+        out.append(np.ones((1, 4), dtype=np.float32))
+        raise KeyError("the embedder failed")

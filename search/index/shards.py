@@ -316,11 +316,6 @@ def _merge_sentences(
 
 def _write_rows(path: Path, total: int, dimension: int, chunks: Iterable[np.ndarray]) -> None:
     """A float32 .npy file of total rows from chunks, one chunk in memory at a time."""
-    out = NpyAppender(path, total, dimension)
-    try:
+    with NpyAppender(path, total, dimension) as out:
         for rows in chunks:
             out.append(rows)
-    except BaseException:
-        out.abort()
-        raise
-    out.close()

@@ -22,7 +22,8 @@ CHUNK = 1024
 
 
 class NpyAppender:
-    """A float32 .npy file of a known shape, written row by row in order."""
+    """A float32 .npy file of a known shape, written row by row in order. As a context
+    manager it is closed (and checked complete) on success, and only closed on an error."""
 
     def __init__(self, path: Path, rows: int, dimension: int) -> None:
         self.path = path
@@ -40,6 +41,15 @@ class NpyAppender:
             raise IndexMismatch(f"{self.path}: more than {self.shape[0]} rows")
         self._fh.write(rows.tobytes())
         self.written += len(rows)
+
+    def __enter__(self) -> NpyAppender:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
 
     def abort(self) -> None:
         self._fh.close()
@@ -77,8 +87,7 @@ def embed_to_npy(
     repeats = {k for k, n in Counter(keys).items() if n > 1}
     fresh: dict[str, np.ndarray] = {}
     embedded = 0
-    out = NpyAppender(path, len(texts), embedder.dimension)
-    try:
+    with NpyAppender(path, len(texts), embedder.dimension) as out:
         for start in range(0, len(texts), chunk):
             part = keys[start : start + chunk]
             first: dict[str, int] = {}
@@ -105,8 +114,4 @@ def embed_to_npy(
                              for k in part])  # fmt: skip
             out.append(rows)
             fresh.update((k, v) for k, v in now.items() if k in repeats)
-    except BaseException:
-        out.abort()
-        raise
-    out.close()
     return keys, embedded
