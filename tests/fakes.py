@@ -2,7 +2,7 @@
 
 Words are hashed into a fixed number of dimensions, so texts that share words are close:
 enough for ranking tests to mean something, with no model to load. And an executor that
-runs a sharded build's shards in this process.
+runs a sharded build's shards in this process, and a searcher over one document.
 """
 
 from __future__ import annotations
@@ -11,11 +11,15 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from search.embed.base import normalise
+
+if TYPE_CHECKING:
+    from search.retrieve.searcher import Searcher
 
 T = TypeVar("T")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -64,3 +68,18 @@ class InProcessExecutor(Executor):
         except BaseException as exc:
             future.set_exception(exc)
         return future
+
+
+def searcher_of(folder: Path, name: str, text: str) -> Searcher:
+    """A searcher, with the fake embedder, over one document: folder/corpus/name holding
+    text, built into folder/idx."""
+    from search.index.build import build_index
+    from search.index.store import load_index
+    from search.retrieve.searcher import Searcher
+
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text, encoding="utf-8")
+    fake = FakeEmbedder()
+    build_index(corpus, folder / "idx", fake)
+    return Searcher(load_index(folder / "idx"), fake)

@@ -9,10 +9,7 @@ import pytest
 from search import tuning
 from search.answer import figures
 from search.answer.answerer import Answerer
-from search.index.build import build_index
-from search.index.store import load_index
-from search.retrieve.searcher import Searcher
-from tests.fakes import FakeEmbedder
+from tests.fakes import searcher_of
 
 DOC = """# Home visits audit
 
@@ -40,12 +37,8 @@ The audit ran in spring. The audit ran from June 2019 to May 2021.
 
 
 @pytest.fixture
-def answerer(tmp_path: Path, fake: FakeEmbedder) -> Answerer:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "audit.md").write_text(DOC, encoding="utf-8")
-    build_index(corpus, tmp_path / "idx", fake)
-    return Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+def answerer(tmp_path: Path) -> Answerer:
+    return Answerer(searcher_of(tmp_path, "audit.md", DOC))
 
 
 def test_question_wording() -> None:
@@ -183,12 +176,7 @@ def test_a_time_rule_decides_the_answer(
     rule: dict[str, tuple[object, object]],
     expected: str,
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "doc.md").write_text(f"# Times\n\n{text}\n")
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+    answerer = Answerer(searcher_of(tmp_path, "doc.md", f"# Times\n\n{text}\n"))
     for name, value in fixed.items():
         monkeypatch.setattr(tuning, name, value)
     ((name, (off, on)),) = rule.items()

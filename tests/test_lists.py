@@ -11,11 +11,9 @@ import pytest
 from search import tuning
 from search.answer.answerer import Answerer
 from search.chunk import chunk_document
-from search.index.build import build_index
-from search.index.store import load_index
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.searcher import Searcher
-from tests.fakes import FakeEmbedder
+from tests.fakes import searcher_of
 
 GUIDE = """# Pathway planning
 
@@ -79,12 +77,7 @@ def test_a_long_list_shows_its_lead_in_and_the_items_around_the_match(
 
 @pytest.fixture
 def searcher(tmp_path: Path) -> Searcher:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "guide.md").write_text(GUIDE)
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    return Searcher(load_index(tmp_path / "idx"), fake)
+    return searcher_of(tmp_path, "guide.md", GUIDE)
 
 
 def test_a_question_asking_for_a_list_is_answered_with_it(searcher: Searcher) -> None:
@@ -126,12 +119,7 @@ The setting up home allowance is set by each authority.
 def test_answer_candidates_include_the_neighbours_of_the_best_passages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "n.md").write_text(NEIGHBOURS)
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    searcher = searcher_of(tmp_path, "n.md", NEIGHBOURS)
     answerer = Answerer(searcher)
     first, second, third, money = searcher.passages
     hits = [searcher.search("x", k=1, whole_lists=False).hits[0]]

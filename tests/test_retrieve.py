@@ -15,7 +15,7 @@ from search.retrieve.coverage import Coverage
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
 from search.retrieve.searcher import Searcher, extreme_first
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, searcher_of
 
 
 def test_convex_fusion_prefers_agreement() -> None:
@@ -180,12 +180,7 @@ def test_a_passage_that_says_little_ranks_below_one_that_answers(
     little: str,
     answer: str,
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "help.md").write_text(f"# Help\n\n{text}\n")
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    searcher = searcher_of(tmp_path, "help.md", f"# Help\n\n{text}\n")
     monkeypatch.setattr(tuning, penalty, 0.0)
     assert searcher.search(question, k=3).hits[0].passage.text.startswith(little)
     monkeypatch.setattr(tuning, penalty, 1.0)

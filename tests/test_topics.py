@@ -7,12 +7,10 @@ import pytest
 
 from search import tuning
 from search.chunk.passages import chunk_document
-from search.index.build import build_index
-from search.index.store import load_index
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.searcher import Searcher
 from search.retrieve.topics import Sections, blend
-from tests.fakes import FakeEmbedder
+from tests.fakes import searcher_of
 
 DOC = """Annual Review
 
@@ -76,12 +74,9 @@ def test_blend_scores_named_rows_by_both_questions_plus_bonus() -> None:
 
 @pytest.fixture
 def searcher(tmp_path: Path) -> Searcher:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "review.md").write_text(DOC + "\nPoverty\n\n- money worries of young people\n")
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    return Searcher(load_index(tmp_path / "idx"), fake)
+    return searcher_of(
+        tmp_path, "review.md", DOC + "\nPoverty\n\n- money worries of young people\n"
+    )
 
 
 @pytest.mark.parametrize("mode", ["dense", "hybrid"])

@@ -10,13 +10,11 @@ import pytest
 from search import tuning
 from search.chunk.text import answer_units
 from search.embed.base import vector_key
-from search.index.build import build_index
 from search.index.sentences import SentenceVectors
-from search.index.store import load_index
 from search.model import Passage
 from search.retrieve.searcher import Searcher
 from search.retrieve.units import UnitTable, best_sentence
-from tests.fakes import FakeEmbedder
+from tests.fakes import searcher_of
 
 LONG = (
     "Approval of adopters happens in two stages with training and checks. "
@@ -28,12 +26,7 @@ SHORT = "Stage two of approval takes four months for adopters and agencies."
 
 
 def _searcher(tmp_path: Path) -> Searcher:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "approval.md").write_text(f"# Approval\n\n{LONG}\n\n{SHORT}\n")
-    fake = FakeEmbedder()
-    build_index(corpus, tmp_path / "idx", fake)
-    return Searcher(load_index(tmp_path / "idx"), fake)
+    return searcher_of(tmp_path, "approval.md", f"# Approval\n\n{LONG}\n\n{SHORT}\n")
 
 
 def test_the_passage_with_the_answering_sentence_ranks_first(
