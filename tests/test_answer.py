@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from search import tuning
 from search.answer.answerer import Answerer
 from search.index.build import build_index
 from search.index.store import load_index
 from search.retrieve.searcher import Searcher
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, searcher_of
 
 
 @pytest.fixture
@@ -54,3 +55,18 @@ def test_advice_question_gets_the_sentence_saying_what_is_needed(answerer: Answe
         "Clearer escalation policies and guidance on how to resolve disputes is needed."
     )
     assert reply.citations[0].passage.text.startswith("Schools were key")
+
+
+def test_who_should_asks_for_a_person_not_for_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "The governing body appoints the designated teacher for looked-after children. "
+        "The designated teacher must have the authority to change school practice."
+    )
+    answerer = Answerer(searcher_of(tmp_path, "teacher.md", f"# Roles\n\n{text}\n"))
+    question = "who should appoint the designated teacher"
+    monkeypatch.setattr(tuning, "SPECIFIC_NOT_ADVICE", False)
+    assert answerer.answer(question).answer == text.split(". ")[1]  # what should be, not who
+    monkeypatch.setattr(tuning, "SPECIFIC_NOT_ADVICE", True)
+    assert answerer.answer(question).answer == text.split(". ")[0] + "."

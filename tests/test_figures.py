@@ -165,6 +165,14 @@ def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> Non
             {"TIME_WITHIN": (False, True)},
             "It may be used for no more than two working days.",
         ),
+        (  # "when" as a conjunction asks for no time
+            "Councils consult their children in care council about the allowance. "
+            "The allowance is reviewed every year.",
+            "who should the council consult when setting the allowance",
+            {"DURATION_BONUS": 1.0},
+            {"WHEN_VERB": (False, True)},
+            "Councils consult their children in care council about the allowance.",
+        ),
     ],
 )
 def test_a_time_rule_decides_the_answer(
@@ -185,6 +193,16 @@ def test_a_time_rule_decides_the_answer(
     monkeypatch.setattr(tuning, name, on)
     assert answerer.answer(question).answer == expected
     assert without != expected  # the rule decided it
+
+
+def test_when_asks_for_a_time_only_as_a_question_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert figures.asks_when("When should the first review be held")
+    assert figures.asks_when("care leaver sent to custody - when should the PA visit")
+    assert figures.asks_when("what date was the audit")
+    assert not figures.asks_when("who to consult when setting the allowance")
+    assert not figures.asks_when("what happens when a child goes missing")
+    monkeypatch.setattr(tuning, "WHEN_VERB", False)
+    assert figures.asks_when("what happens when a child goes missing")
 
 
 def test_how_far_ahead_asks_for_a_duration() -> None:

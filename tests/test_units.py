@@ -80,3 +80,19 @@ def test_a_statistic_keeps_its_own_score() -> None:
     question = vectors[0] + vectors[2]  # as close to the statistic's unit as to "Housing"
     rescored = best_sentence([(0, 0.3), (1, 0.2)], question, table, 0.1)
     assert rescored == [(1, pytest.approx(0.9)), (0, 0.3)]
+
+
+def test_a_passage_only_bm25_found_gets_its_own_dense_score(tmp_path: Path) -> None:
+    # The dense side took rows 1 and 2; BM25 also found rows 0 and 3. Row 0's last sentence
+    # is the question itself: it scores by that sentence, not as the least similar of all.
+    doc = (
+        f"# Approval\n\n{LONG}\n\n{SHORT}\n\nPanels meet monthly.\n\n"
+        "Training days run each month at the civic centre.\n"
+    )
+    searcher = searcher_of(tmp_path, "approval.md", doc)
+    question = searcher.embedder.embed(["Stage one should take no more than two months."])[0]
+    dense = [(1, 0.6), (2, 0.5)]
+    completed = dict(searcher._dense_for_lexical(dense, [(0, 3.0), (3, 1.0)], question))
+    assert completed[1] == 0.6 and completed[2] == 0.5  # the dense side's own, unchanged
+    assert completed[0] == pytest.approx(1.0 - tuning.SENTENCE_MARGIN)
+    assert completed[3] == 0.5  # far from the question: the dense side's least, no lower

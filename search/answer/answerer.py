@@ -46,6 +46,13 @@ _SEVERAL_ASKED = re.compile(
     r"[a-z]{3,}[^s\W]s\b",
     re.IGNORECASE,
 )
+# "Who should ...", "when must ...", "how often should ...": the modal asks for a person, a
+# time or a figure, not for what to do.
+_SPECIFIC_ASKED = re.compile(
+    r"\b(who|whom|when|where)\s+(should|must|can|could|do|does|will|would|is|are)\b|"
+    r"\bhow\s+(long|often|many|much|soon|early|far)\b",
+    re.IGNORECASE,
+)
 _ADVICE_GIVEN = re.compile(
     r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure)\b",
     re.IGNORECASE,
@@ -300,6 +307,8 @@ def _answers_with_list(question: str, best: str) -> bool:
 
 
 def _asks_advice(question: str) -> bool:
+    if tuning.SPECIFIC_NOT_ADVICE and _SPECIFIC_ASKED.search(question):
+        return False
     return bool(_ADVICE_ASKED.search(question)) and not _YES_NO.search(question)
 
 

@@ -34,6 +34,13 @@ _WHEN_ASKED = re.compile(
     r"how (long|recent))\b",
     re.IGNORECASE,
 )
+# "When" asks for a time when it opens the question or comes before its verb ("when should
+# the PA visit"); "who to consult when setting the allowance" uses it as a conjunction.
+_WHEN_CONJUNCTION = re.compile(
+    r"(?<!^)\bwhen\b(?!\s+(should|must|is|are|was|were|do|does|did|can|could|will|would|"
+    r"has|have|may|might)\b)",
+    re.IGNORECASE,
+)
 _DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|May|June|July|August|"
     r"September|October|November|December)\b"
@@ -64,6 +71,8 @@ def asks_whole(question: str) -> bool:
 
 
 def asks_when(question: str) -> bool:
+    if tuning.WHEN_VERB:
+        question = _WHEN_CONJUNCTION.sub(" ", question.strip())
     return bool(_WHEN_ASKED.search(question))
 
 

@@ -183,6 +183,12 @@ def _refine_params(index: Any, k: int, selector: Any, probe_share: float | None)
     return params
 
 
+def cosines(index: faiss.Index, query: np.ndarray, rows: np.ndarray) -> list[tuple[int, float]]:
+    """The exact score of each given row, best first."""
+    query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+    return _exact_subset(index, query, len(rows), rows)
+
+
 def _exact_subset(
     index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray
 ) -> list[tuple[int, float]]:

@@ -265,6 +265,8 @@ class Searcher:
             ranked = dense
         else:
             lexical = self.bm25(self.lexical.scores(terms), pool, allowed)
+            if tuning.DENSE_FOR_LEXICAL and mode == "hybrid":
+                dense = self._dense_for_lexical(dense, lexical, vector)
             weight = tuning.LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
@@ -275,6 +277,21 @@ class Searcher:
             hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
         covered = self.coverage.covers(dense_top, match, vector)
         return Ranking(hits, covered, dense_top, match, searched)
+
+    def _dense_for_lexical(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], vector: np.ndarray
+    ) -> list[tuple[int, float]]:
+        """The dense candidates, and the lexical ones the dense side missed with their own
+        dense score (best sentence), never below the least of the dense candidates: a
+        passage BM25 ranks first would otherwise count as the least similar of all, though
+        one of its sentences may be the closest there is."""
+        have = {row for row, _ in dense}
+        missing = np.array(sorted({row for row, _ in lexical} - have), dtype=np.int64)
+        if not len(missing) or not dense:
+            return dense
+        floor = min(score for _, score in dense)
+        found = self._by_sentence(vectors.cosines(self.index.faiss_index, vector, missing), vector)
+        return dense + [(row, max(score, floor)) for row, score in found]
 
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
