@@ -145,7 +145,7 @@ def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> Non
             "Personal advisers visit care leavers and review how the visits go. "
             "Visits happen at least every eight weeks.",
             "how often do personal advisers visit care leavers",
-            {},
+            {"FIRST_KIND_FOUND": False},
             {"DURATION_BONUS": (0.0, 1.0)},
             "Visits happen at least every eight weeks.",
         ),
@@ -172,6 +172,14 @@ def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> Non
             {"DURATION_BONUS": 1.0},
             {"WHEN_VERB": (False, True)},
             "Councils consult their children in care council about the allowance.",
+        ),
+        (  # "how often" asks for a share or a frequency: the passage has only a frequency
+            "The agency reviews the approval of adopters periodically. "
+            "It is held a year after approval.",
+            "how often is the approval of adopters reviewed",
+            {"DURATION_BONUS": 0.0},
+            {"FIRST_KIND_FOUND": (False, True)},
+            "It is held a year after approval.",
         ),
     ],
 )
@@ -203,6 +211,20 @@ def test_when_asks_for_a_time_only_as_a_question_word(monkeypatch: pytest.Monkey
     assert not figures.asks_when("what happens when a child goes missing")
     monkeypatch.setattr(tuning, "WHEN_VERB", False)
     assert figures.asks_when("what happens when a child goes missing")
+
+
+def test_a_reference_is_no_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "how many members must be present"
+    cited = "Under the Adoption Support Services Regulations 2005 the panel meets."
+    for text in (cited, "See Section 23A(2) and AAR 30D.", "5.24. The agency must visit."):
+        assert figure_weight_and_count(question, text) == (0.0, False)
+    assert figure_weight_and_count(question, "At least 5 members are present.") == (1.0, True)
+    monkeypatch.setattr(tuning, "REFERENCES_NOT_FIGURES", False)
+    assert figure_weight_and_count(question, cited) == (1.0, True)
+
+
+def figure_weight_and_count(question: str, text: str) -> tuple[float, bool]:
+    return figures.figure_weight(question, text), figures.has_count(text)
 
 
 def test_how_far_ahead_asks_for_a_duration() -> None:

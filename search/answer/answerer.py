@@ -319,17 +319,24 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     is the answer even when the first shares more words with the question. Likewise a
     sentence with a figure, asked for one.
     """
+    kinds: list[Callable[[str], bool]] = []
     if _asks_advice(question):
-        fits = _ADVICE_GIVEN
+        kinds.append(lambda t: bool(_ADVICE_GIVEN.search(t)))
     elif intent(question).figure:
-        return _best_of(units, scores, best, lambda t: figures.fits_figure(question, t))
-    elif tuning.TIME_WITHIN and figures.asks_duration(question):
-        return _best_of(units, scores, best, figures.has_duration)
+        kinds.append(lambda t: figures.fits_figure(question, t))
+    if kinds and not tuning.FIRST_KIND_FOUND:
+        return _best_of(units, scores, best, kinds[0])
+    if tuning.TIME_WITHIN and figures.asks_duration(question):
+        kinds.append(figures.has_duration)
     elif tuning.TIME_WITHIN and figures.asks_when(question):
-        return _best_of(units, scores, best, _has_time)
-    else:
-        return best
-    return _best_of(units, scores, best, lambda t: bool(fits.search(t)))
+        kinds.append(_has_time)
+    # "How often is the approval reviewed" asks for a share or for a frequency: the first
+    # kind the passage has a sentence of decides.
+    for fits in kinds:
+        chosen = _best_of(units, scores, best, fits)
+        if fits(units[chosen].text):
+            return chosen
+    return best
 
 
 def _has_time(text: str) -> bool:

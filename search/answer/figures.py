@@ -115,8 +115,24 @@ _COUNT_WORD = re.compile(
 )
 
 
+# Numbers that point somewhere rather than count: a year, a section, regulation, paragraph
+# or schedule number ("section 23A(2)", "AAR 30D", "Schedule 4"), a paragraph's own number.
+_REFERENCE = re.compile(
+    r"\b(19|20)\d\d\b|"
+    r"\b((?i:sections?|regulations?|reg|paragraphs?|para|schedules?|chapters?|parts?|"
+    r"articles?|annex|appendix|pages?|rules?)|[A-Z]{2,4})\s+\d+[A-Za-z]?(\.\d+)*(\(\w+\))*|"
+    r"^\s*\(?[A-Z]?\d+(\.\d+)*\.?\)?\s",
+)
+
+
+def _figures(text: str) -> str:
+    """The text with its references taken out, when only its figures are wanted."""
+    return _REFERENCE.sub(" ", text) if tuning.REFERENCES_NOT_FIGURES else text
+
+
 def has_count(text: str) -> bool:
     """A number in figures or in words."""
+    text = _figures(text)
     return bool(COUNT.search(text) or _COUNT_WORD.search(text))
 
 
@@ -128,6 +144,7 @@ def figure_weight(question: str, text: str) -> float:
     """
     if PERCENT.search(text):
         return 1.0
+    text = _figures(text)
     if COUNT.search(text):
         return 1.0 if asks_count(question) else 0.4
     if tuning.COUNT_WORDS and asks_count(question) and _COUNT_WORD.search(text):
@@ -139,7 +156,7 @@ def fits_figure(question: str, text: str) -> bool:
     """Inside the answer's passage: the sentence with the kind of figure asked for."""
     if not asks_count(question):
         return bool(PERCENT.search(text))
-    return has_count(text) if tuning.COUNT_WORDS else bool(COUNT.search(text))
+    return has_count(text) if tuning.COUNT_WORDS else bool(COUNT.search(_figures(text)))
 
 
 def lead_in_of(searcher: Searcher, cell: Passage) -> Passage | None:
