@@ -14,6 +14,7 @@ from search.model import Passage
 from search.retrieve.coverage import Coverage
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
+from search.retrieve.query import intent
 from search.retrieve.searcher import Searcher, extreme_first
 from tests.fakes import FakeEmbedder, searcher_of
 
@@ -185,3 +186,24 @@ def test_a_passage_that_says_little_ranks_below_one_that_answers(
     assert searcher.search(question, k=3).hits[0].passage.text.startswith(little)
     monkeypatch.setattr(tuning, penalty, 1.0)
     assert searcher.search(question, k=3).hits[0].passage.text.startswith(answer)
+
+
+def test_words_said_together_count_more_than_words_scattered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scattered = (
+        "Foster carer support covers many things. Training is offered to every foster carer "
+        "each month. The allowance is paid weekly to the foster carer."
+    )
+    together = "The foster carer training allowance is paid once a year."
+    searcher = searcher_of(tmp_path, "carers.md", f"# Carers\n\n{scattered}\n\n{together}\n")
+    terms = searcher.lexical.terms("foster carer training allowance")
+    assert [p.text for p in searcher.passages] == [scattered, together]
+    sentences = [searcher._sentence_terms(row) for row in (0, 1)]
+    assert searcher.lexical.sentence_share(terms, sentences[1]) == 1.0
+    assert 0.0 < searcher.lexical.sentence_share(terms, sentences[0]) < 1.0
+    fused = [(0, 0.60), (1, 0.55)]  # the scattered passage ahead before the re-rank
+    monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 0.0)
+    assert [row for row, _ in searcher._rerank(fused, intent("x"), terms)] == [0, 1]
+    monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 1.0)
+    assert [row for row, _ in searcher._rerank(fused, intent("x"), terms)] == [1, 0]

@@ -4,6 +4,7 @@ how much of a question's words (weighted by rarity) a passage holds."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import bm25s
 import numpy as np
@@ -79,6 +80,15 @@ class Lexical:
         held = set(self.terms(text))
         weights = [self.weight(t) for t in terms]
         return sum(w for t, w in zip(terms, weights, strict=True) if t in held) / sum(weights)
+
+    def sentence_share(self, terms: list[str], sentences: Sequence[frozenset[str]]) -> float:
+        """The largest share of the question's words (by rarity) one sentence holds: the
+        words of a question said together, not scattered over a long passage."""
+        if not terms or not sentences:
+            return 0.0
+        weights = {t: self.weight(t) for t in terms}
+        total = sum(weights.values())
+        return max(sum(w for t, w in weights.items() if t in held) for held in sentences) / total
 
     def weight(self, term: str) -> float:
         """How rare a word is in the corpus (IDF); a word it never uses weighs most."""

@@ -17,7 +17,7 @@ import numpy as np
 from search import tuning
 from search.chunk import tables
 from search.chunk.tables import Table, TableKey
-from search.chunk.text import PERCENT
+from search.chunk.text import PERCENT, answer_units
 from search.config import Settings
 from search.embed.base import Embedder
 from search.errors import InvalidQuery
@@ -84,6 +84,7 @@ class Searcher:
         # A passage that asks ("Does the designated teacher have ...?", an FAQ's question
         # read as a paragraph) is worded like the question and answers nothing.
         self._asks = tuple(p.text.rstrip().endswith("?") for p in self.passages)
+        self._sentences_of: dict[int, tuple[frozenset[str], ...]] = {}
         self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
         # The documents only some groups may see (by id), for views of this searcher.
@@ -311,11 +312,26 @@ class Searcher:
                 score -= tuning.SHORT_PENALTY
             if self._asks[row]:
                 score -= tuning.QUESTION_PENALTY
+            if tuning.PROXIMITY_BONUS:
+                near = self.lexical.sentence_share(terms, self._sentence_terms(row))
+                score += tuning.PROXIMITY_BONUS * near
             boosted.append((row, score))
         boosted.sort(key=lambda x: -x[1])
         return extreme_first(
             boosted, self.passages, wants.extreme, lambda text: self.lexical.share_held(terms, text)
         )
+
+    def _sentence_terms(self, row: int) -> tuple[frozenset[str], ...]:
+        """The words of each sentence of a passage, made when first needed and kept (a
+        question looks at a hundred candidates; a collection may hold a million)."""
+        found = self._sentences_of.get(row)
+        if found is None:
+            units = answer_units(self.passages[row])
+            found = tuple(frozenset(self.lexical.terms(text)) for text, _, _ in units)
+            if len(self._sentences_of) >= _SENTENCE_TERMS_KEPT:
+                self._sentences_of.clear()  # bounded: made again when needed
+            self._sentences_of[row] = found
+        return found
 
     def _in_named_sections(
         self,
@@ -365,6 +381,10 @@ class Searcher:
             self.index.faiss_index, vector, 1, self.rows, prepared=self._selector
         )
         return found[0][1] if found else 0.0
+
+
+# Passages whose sentence words are kept (about 2 kB each), at most.
+_SENTENCE_TERMS_KEPT = 50_000
 
 
 def extreme_first(
