@@ -29,6 +29,7 @@ from search.index.store import (
     write_index,
 )
 from search.model import Passage
+from search.retrieve.lists import group_of
 from search.retrieve.searcher import Searcher
 
 
@@ -95,7 +96,7 @@ class Holders:
     one result (its id), as the searcher shows it whole."""
 
     def __init__(self, passages: Sequence[Passage]) -> None:
-        self._normed = [(p.list_id or p.id, _norm(p.text)) for p in passages]
+        self._normed = [(group_of(p) or p.id, _norm(p.text)) for p in passages]
 
     def __call__(self, answers: Sequence[str]) -> set[str]:
         keys = [_norm(a) for a in answers]

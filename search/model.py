@@ -65,6 +65,9 @@ class Passage:
     headings: tuple[str, ...] = ()
     # The list this passage is an item (or the lead-in) of: results show the list whole.
     list_id: str | None = None
+    # The paragraph this passage is a piece of, when a long paragraph was cut at sentence
+    # ends: results show the paragraph whole.
+    paragraph_id: str | None = None
 
 
 @dataclass(frozen=True)

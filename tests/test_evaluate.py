@@ -145,3 +145,13 @@ def test_answers_are_compared_as_a_reader_would() -> None:
     assert _norm("\u2018staying put\u2019") == _norm("'staying put'")
     assert _norm("1,5") != _norm("15")  # not a thousands separator
     assert _norm("pre - birth") != _norm("pre birth")  # a spaced dash is not a hyphen
+
+
+def test_a_cut_paragraph_is_judged_as_the_one_result_it_is_shown_in() -> None:
+    from search.chunk.passages import chunk_document
+    from search.evaluate import relevant_ids
+
+    long = " ".join(f"Sentence {n} of a long paragraph says its own thing." for n in range(15))
+    passages = chunk_document(f"# Reviews\n\n{long}\n", "guide")
+    assert len(passages) > 1
+    assert relevant_ids(passages, ["Sentence 14 of"]) == {passages[0].paragraph_id}

@@ -54,6 +54,7 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "page",
         "headings",
         "list_id",
+        "paragraph_id",
     }
 
 

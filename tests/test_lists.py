@@ -157,3 +157,27 @@ def test_a_plural_after_what_asks_for_the_list(
     assert reply.answer is not None and reply.answer.count("\u2022 ") == 3
     monkeypatch.setattr(tuning, "SEVERAL_ASKED", False)
     assert "\u2022" not in (Answerer(searcher).answer(question).answer or "")
+
+
+LONG_PARAGRAPH = " ".join(
+    f"Sentence {n} of the long paragraph on reviews says something of its own." for n in range(12)
+)
+
+
+def test_a_long_paragraph_cut_in_pieces_is_one_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = f"# Reviews\n\n{LONG_PARAGRAPH}\n\nA short paragraph after it.\n"
+    passages = chunk_document(text, "guide")
+    *pieces, short = passages
+    assert len(pieces) > 1 and short.paragraph_id is None
+    assert {p.paragraph_id for p in pieces} == {f"{pieces[0].id}~paragraph"}
+    groups = list_rows(passages)
+    ranked = [(1, 0.9), (len(pieces), 0.8), (0, 0.7)]
+    hits = group_lists(ranked, passages, groups, k=2)
+    whole = hits[0]
+    assert whole.passage.id == pieces[0].paragraph_id and whole.score == 0.9
+    assert whole.passage.text == " ".join(p.text for p in pieces) == LONG_PARAGRAPH
+    assert [whole.passage.text[s:e] for s, e in whole.matched] == [pieces[1].text]
+    assert hits[1].passage == short
+    monkeypatch.setattr(tuning, "PARAGRAPHS_WHOLE", False)
+    hits = group_lists(ranked, passages, list_rows(passages), k=2)
+    assert [h.passage for h in hits] == [pieces[1], short]

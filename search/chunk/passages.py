@@ -108,6 +108,10 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
             start_row = len(passages)
             for text, start, end in pieces(block.text, block.start):
                 add("paragraph", text, start, end)
+            if len(passages) - start_row > 1:
+                whole = f"{passages[start_row].id}~paragraph"
+                for row in range(start_row, len(passages)):
+                    passages[row] = replace(passages[row], paragraph_id=whole)
             lead_in = block.text
             ends_colon = block.text.rstrip().endswith(":")
             lead_in_rows = list(range(start_row, len(passages)))[-1:] if ends_colon else []

@@ -1,6 +1,8 @@
-"""Lists shown whole: the items of a list are indexed one by one, for precision, but a result
-is the list (its lead-in and items, up to tuning.LIST_MAX_CHARS) with the items that matched
-marked, so "what must a pathway plan include" gets the list and not one line of it."""
+"""Lists and paragraphs shown whole: the items of a list are indexed one by one, for
+precision, but a result is the list (its lead-in and items, up to tuning.LIST_MAX_CHARS) with
+the items that matched marked, so "what must a pathway plan include" gets the list and not
+one line of it. Likewise the pieces a long paragraph was cut into: a result is the paragraph,
+the piece that matched marked."""
 
 from __future__ import annotations
 
@@ -13,12 +15,21 @@ from search.model import Hit, Passage
 
 
 def list_rows(passages: Sequence[Passage]) -> dict[str, tuple[int, ...]]:
-    """The rows of each list (lead-in first, then items), in document order."""
+    """The rows of each list (lead-in first, then items) and of each paragraph cut in pieces,
+    in document order."""
     rows: dict[str, list[int]] = {}
     for row, p in enumerate(passages):
-        if p.list_id is not None:
-            rows.setdefault(p.list_id, []).append(row)
+        key = group_of(p)
+        if key is not None:
+            rows.setdefault(key, []).append(row)
     return {key: tuple(r) for key, r in rows.items()}
+
+
+def group_of(p: Passage) -> str | None:
+    """The result a passage is shown in: its list, or the paragraph it is a piece of."""
+    if p.list_id is not None:
+        return p.list_id
+    return p.paragraph_id if tuning.PARAGRAPHS_WHOLE else None
 
 
 def _window(lines: list[str], found: set[int], limit: int) -> list[int]:
@@ -36,31 +47,33 @@ def _window(lines: list[str], found: set[int], limit: int) -> list[int]:
 
 
 def whole_list(passages: Sequence[Passage], rows: Sequence[int], found: set[int]) -> Hit:
-    """One passage holding a list's lead-in and items, the found rows' spans marked."""
+    """One passage holding a list's lead-in and items (or a paragraph's pieces), the found
+    rows' spans marked."""
     members = [passages[r] for r in rows]
     items = [p for p in members if p.kind != "paragraph"]
     kind = items[0].kind if items else members[0].kind
     lines = [p.text if p.kind == "paragraph" else BULLET + p.text for p in members]
+    joiner = "\n" if members[0].list_id is not None else " "  # a paragraph's pieces: one text
     shown = _window(lines, {i for i, r in enumerate(rows) if r in found}, tuning.LIST_MAX_CHARS)
     text_parts: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = 0
     for n, i in enumerate(shown):
         if n and i != shown[n - 1] + 1:
-            text_parts.append("\u2026\n")
+            text_parts.append("\u2026" + joiner)
             pos += 2
         line = lines[i]
         if rows[i] in found:
             lead = len(BULLET) if line.startswith(BULLET) else 0
             spans.append((pos + lead, pos + len(line)))
-        text_parts.append(line + "\n")
+        text_parts.append(line + joiner)
         pos += len(line) + 1
     first = members[0]
     passage = replace(
         first,
-        id=first.list_id or first.id,
+        id=group_of(first) or first.id,
         kind=kind,
-        text="".join(text_parts).rstrip("\n"),
+        text="".join(text_parts).rstrip(joiner),
         start=min(p.start for p in members),
         end=max(p.end for p in members),
     )
@@ -73,8 +86,9 @@ def group_lists(
     lists: dict[str, tuple[int, ...]],
     k: int,
 ) -> tuple[Hit, ...]:
-    """The k best results, each list once (where its best member ranked), whole; the items
-    marked are those ranked before the k-th result, so they matched about as well."""
+    """The k best results, each list (or cut paragraph) once, where its best member ranked,
+    whole; the members marked are those ranked before the k-th result, so they matched
+    about as well."""
     if not tuning.LISTS:
         return tuple(Hit(passages[row], score) for row, score in ranked[:k])
     order: list[tuple[str | None, int, float]] = []  # (list or None, row, score)
@@ -82,7 +96,7 @@ def group_lists(
     for row, score in ranked:
         if len(order) == k:
             break
-        key = passages[row].list_id
+        key = group_of(passages[row])
         if key is None or len(lists.get(key, ())) < 2:
             order.append((None, row, score))
             continue
