@@ -70,3 +70,17 @@ def test_who_should_asks_for_a_person_not_for_advice(
     assert answerer.answer(question).answer == text.split(". ")[1]  # what should be, not who
     monkeypatch.setattr(tuning, "SPECIFIC_NOT_ADVICE", True)
     assert answerer.answer(question).answer == text.split(". ")[0] + "."
+
+
+def test_a_yes_no_question_is_answered_by_the_rule_not_its_special_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = "Where siblings cannot be placed together, the agency arranges contact between them."
+    rule = "Siblings are placed with the same adopters unless there is good reason."
+    answerer = Answerer(searcher_of(tmp_path, "siblings.md", f"# Siblings\n\n{case} {rule}\n"))
+    question = "are siblings placed together"
+    monkeypatch.setattr(tuning, "CONDITION_PENALTY", 0.0)
+    assert answerer.answer(question).answer == case
+    monkeypatch.setattr(tuning, "CONDITION_PENALTY", 1.0)
+    assert answerer.answer(question).answer == rule
+    assert answerer.answer("where are siblings placed together").answer == case  # not yes/no

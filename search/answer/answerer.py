@@ -53,6 +53,9 @@ _SPECIFIC_ASKED = re.compile(
     r"\bhow\s+(long|often|many|much|soon|early|far)\b",
     re.IGNORECASE,
 )
+# "Where it is not possible ...", "If the local authority ...": a sentence that opens with a
+# condition speaks of a special case; a yes/no question is answered by the rule itself.
+_CONDITION = re.compile(r"^\W*(where|if|when|unless|in the case of|in cases where)\b", re.I)
 _ADVICE_GIVEN = re.compile(
     r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure)\b",
     re.IGNORECASE,
@@ -223,6 +226,10 @@ class Answerer:
                 [figures.figure_weight(question, u.text) for u in units]
             )
         score += self._lead_in(question, hits, units)
+        if _YES_NO.search(question):
+            score -= tuning.CONDITION_PENALTY * np.array(
+                [bool(_CONDITION.match(u.text)) for u in units], dtype=np.float64
+            )
         if figures.asks_when(question):
             score += tuning.DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
         when = tuning.WHEN_DURATION and figures.asks_when(question)
