@@ -231,5 +231,5 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "when as a question word": {"WHEN_VERB": False},
     "references are no figures": {"REFERENCES_NOT_FIGURES": False},
     "first kind found in the passage": {"FIRST_KIND_FOUND": False},
-    "yes/no: the rule, not its special case": {"CONDITION_PENALTY": 0.0},
+    "conditions in yes/no answers": {"CONDITION_PENALTY": 0.0},
 }
