@@ -218,7 +218,9 @@ def test_a_reference_is_no_figure(monkeypatch: pytest.MonkeyPatch) -> None:
     cited = "Under the Adoption Support Services Regulations 2005 the panel meets."
     for text in (cited, "See Section 23A(2) and AAR 30D.", "5.24. The agency must visit."):
         assert figure_weight_and_count(question, text) == (0.0, False)
-    assert figure_weight_and_count(question, "At least 5 members are present.") == (1.0, True)
+    assert figure_weight_and_count(question, "1.12 No panel meets alone.") == (0.0, False)
+    for figure in ("At least 5 members are present.", "278 reviews were read.", "2.5 million"):
+        assert figure_weight_and_count(question, figure) == (1.0, True)
     monkeypatch.setattr(tuning, "REFERENCES_NOT_FIGURES", False)
     assert figure_weight_and_count(question, cited) == (1.0, True)
 

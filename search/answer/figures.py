@@ -121,7 +121,9 @@ _REFERENCE = re.compile(
     r"\b(19|20)\d\d\b|"
     r"\b((?i:sections?|regulations?|reg|paragraphs?|para|schedules?|chapters?|parts?|"
     r"articles?|annex|appendix|pages?|rules?)|[A-Z]{2,4})\s+\d+[A-Za-z]?(\.\d+)*(\(\w+\))*|"
-    r"^\s*\(?[A-Z]?\d+(\.\d+)*\.?\)?\s",
+    # a paragraph's number: "45.", "5.24.", "E.3", or "1.12" before a capital ("278 reviews"
+    # and "2.5 million" at a sentence's start are figures)
+    r"^\s*(?:[A-Z]\.\d+|\d+(?:\.\d+)*\.|\d+\.\d+(?=\s+[A-Z]))\s",
 )
 
 
