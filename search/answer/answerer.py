@@ -331,17 +331,16 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
         kinds.append(lambda t: bool(_ADVICE_GIVEN.search(t)))
     elif intent(question).figure:
         kinds.append(lambda t: figures.fits_figure(question, t))
-    if kinds and not tuning.FIRST_KIND_FOUND:
-        return _best_of(units, scores, best, kinds[0])
     if tuning.TIME_WITHIN and figures.asks_duration(question):
         kinds.append(figures.has_duration)
     elif tuning.TIME_WITHIN and figures.asks_when(question):
         kinds.append(_has_time)
     # "How often is the approval reviewed" asks for a share or for a frequency: the first
-    # kind the passage has a sentence of decides.
-    for fits in kinds:
+    # kind the passage has a sentence of decides (without FIRST_KIND_FOUND, the first kind
+    # asked for, found or not).
+    for fits in kinds if tuning.FIRST_KIND_FOUND else kinds[:1]:
         chosen = _best_of(units, scores, best, fits)
-        if fits(units[chosen].text):
+        if chosen is not None:
             return chosen
     return best
 
@@ -352,10 +351,11 @@ def _has_time(text: str) -> bool:
 
 def _best_of(
     units: list[_Candidate], scores: np.ndarray, best: int, fits: Callable[[str], bool]
-) -> int:
+) -> int | None:
+    """The best-scoring unit of the best unit's passage that fits, if one does."""
     same = [i for i, u in enumerate(units) if u.hit_rank == units[best].hit_rank]
     matching = [i for i in same if fits(units[i].text)]
-    return max(matching, key=lambda i: scores[i]) if matching else best
+    return max(matching, key=lambda i: scores[i]) if matching else None
 
 
 def _confidence(dense_top: float, sentence_score: float) -> float:

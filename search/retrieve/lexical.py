@@ -75,15 +75,12 @@ class Lexical:
 
     def share_held(self, terms: list[str], text: str) -> float:
         """Share of the question's words (weighted by rarity) that a given text holds."""
-        if not terms:
-            return 0.0
-        held = set(self.terms(text))
-        weights = [self.weight(t) for t in terms]
-        return sum(w for t, w in zip(terms, weights, strict=True) if t in held) / sum(weights)
+        return self.sentence_share(terms, (frozenset(self.terms(text)),))
 
     def sentence_share(self, terms: list[str], sentences: Sequence[frozenset[str]]) -> float:
         """The largest share of the question's words (by rarity) one sentence holds: the
-        words of a question said together, not scattered over a long passage."""
+        words of a question said together, not scattered over a long passage. (The question's
+        words are unique, as terms() gives them.)"""
         if not terms or not sentences:
             return 0.0
         weights = {t: self.weight(t) for t in terms}
