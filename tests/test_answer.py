@@ -84,3 +84,24 @@ def test_a_yes_no_question_is_answered_by_the_rule_not_its_special_case(
     monkeypatch.setattr(tuning, "CONDITION_PENALTY", 1.0)
     assert answerer.answer(question).answer == rule
     assert answerer.answer("where are siblings placed together").answer == case  # not yes/no
+
+
+def test_a_sentence_pointing_back_is_quoted_with_the_one_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = "There is no legal reason why a smoker cannot adopt."
+    turn = "However, agencies may restrict smokers from adopting babies."
+    answerer = Answerer(searcher_of(tmp_path, "smoking.md", f"# Smoking\n\n{rule} {turn}\n"))
+    question = "may agencies restrict smokers from adopting babies"
+    monkeypatch.setattr(tuning, "ANTECEDENT", False)
+    assert answerer.answer(question).answer == turn
+    monkeypatch.setattr(tuning, "ANTECEDENT", True)
+    reply = answerer.answer(question)
+    assert reply.answer == f"{rule} {turn}"
+    cited = reply.citations[0]
+    assert cited.highlight is not None
+    assert cited.passage.text[cited.highlight[0] : cited.highlight[1]] == reply.answer
+    # A sentence that points back but opens its passage has nothing before it to add.
+    (tmp_path / "b").mkdir()
+    alone = Answerer(searcher_of(tmp_path / "b", "alone.md", f"# Smoking\n\n{turn}\n"))
+    assert alone.answer(question).answer == turn

@@ -152,7 +152,8 @@ class Answerer:
             units.append(_Candidate(rank, text, 0, len(text)))
             scores = np.append(scores, float(scores.max()) + 1e-6)
             best = len(units) - 1
-        chosen = units[best]
+        chosen = _with_antecedent(units, best, hits) if cell is None else units[best]
+        units[best] = chosen
         listed = self.searcher.whole_list(hits[chosen.hit_rank].passage)
         if cell is None and listed is not None and _answers_with_list(question, chosen.text):
             # Asked for a list, or the best sentence introduces one: the list is the answer.
@@ -343,6 +344,28 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
         if chosen is not None:
             return chosen
     return best
+
+
+# "However, ...", "This means ...", "These include ...": a sentence that opens by pointing
+# back leans on the one before it, which a reader needs to make sense of it.
+_POINTS_BACK = re.compile(
+    r"^\W*(however|but|this|these|those|such|it|they|therefore|thus|so|also|"
+    r"in addition|in this case|in these cases|in such cases|as a result|otherwise)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_antecedent(units: list[_Candidate], best: int, hits: list[Hit]) -> _Candidate:
+    """The chosen sentence, with the sentence before it when it opens by pointing back."""
+    chosen = units[best]
+    if not tuning.ANTECEDENT or not _POINTS_BACK.match(chosen.text):
+        return chosen
+    before = [u for u in units if u.hit_rank == chosen.hit_rank and u.end <= chosen.start]
+    if not before:
+        return chosen
+    prev = max(before, key=lambda u: u.end)
+    text = hits[chosen.hit_rank].passage.text[prev.start : chosen.end]
+    return _Candidate(chosen.hit_rank, text, prev.start, chosen.end)
 
 
 def _has_time(text: str) -> bool:
