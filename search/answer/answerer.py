@@ -1,5 +1,6 @@
-"""A direct answer: the one sentence (or table figure) of the corpus that answers the question,
-quoted verbatim with where it stands, chosen by scoring the sentences of the top passages.
+"""A direct answer: the one sentence (or table figure) of the corpus that answers the question
+(with the sentence before it when it leans on that one), quoted verbatim with where it
+stands, chosen by scoring the sentences of the top passages.
 
 There is no generative model: nothing is paraphrased, so every answer can be checked.
 """
