@@ -86,9 +86,11 @@ class Views:
         base = self.searcher
         seen = set(key)
         ids = [i for i, d in base.documents.items() if not d.audience or d.audience in seen]
-        return Searcher(
+        view = Searcher(
             base.index, base.embedder, base.glossary_path, documents=ids, units=base.units
         )
+        view.warm()  # its own "not covered" bars and hubs, made once with the view
+        return view
 
 
 _VIEWS: weakref.WeakKeyDictionary[Searcher, Views] = weakref.WeakKeyDictionary()
