@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from search import tuning
+from search.index import vectors
 from search.retrieve.hubs import hubness
 from tests.fakes import searcher_of
 
@@ -83,3 +84,16 @@ def test_the_dense_side_takes_the_share_from_a_hub(
     for row in range(3):
         assert scored[row] == pytest.approx(0.5 - 0.5 * float(searcher.hubs[row]))
     assert searcher._by_sentence(found, vector)[0][0] == int(np.argmin(searcher.hubs))
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivfpq"])
+def test_approximate_indexes_give_the_same_hubs(kind: str) -> None:
+    # Hubness reads the stored vectors, which every kind of index keeps exactly.
+    rng = np.random.default_rng(1)
+    points = rng.normal(size=(3000, 32)).astype(np.float32)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    ivf = 2000 if kind == "ivfpq" else 10**9
+    approximate = vectors.make_index(points, hnsw_threshold=1000, ivf_threshold=ivf)
+    assert vectors.kind_of(approximate) == kind
+    exact = vectors.make_index(points, hnsw_threshold=10**9, ivf_threshold=10**9)
+    assert np.allclose(hubness(approximate, 10, 4096), hubness(exact, 10, 4096), atol=1e-5)
