@@ -170,7 +170,8 @@ class Searcher:
     def dense(
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
-        """Rows and cosine scores of the k nearest passages among the allowed ones."""
+        """Rows and dense scores of the k nearest passages among the allowed ones (cosine,
+        by the best sentence, less a share of hubness: _by_sentence)."""
         return self._by_sentence(self._nearest(vector, k, allowed), vector)[:k]
 
     def _nearest(
