@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from search import tuning
-from search.answer.answerer import Answerer
+from search.answer.answerer import Answerer, _answers_with_list, _Candidate
 from search.chunk import chunk_document
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.searcher import Searcher
@@ -94,6 +94,39 @@ def test_list_answers_switched_off(searcher: Searcher, monkeypatch: pytest.Monke
     assert reply.answer is not None and "\u2022" not in reply.answer
 
 
+SUPPORT = """# Health and wellbeing
+
+Below are some of the ways your personal adviser can support you to stay healthy. We can:
+
+- register you with a GP
+- pay for prescriptions
+
+Your personal adviser visits you every eight weeks.
+"""
+
+
+def test_a_sentence_of_a_lists_lead_in_is_answered_with_the_list(tmp_path: Path) -> None:
+    reply = Answerer(searcher_of(tmp_path, "s.md", SUPPORT)).answer(
+        "ways the personal adviser can support you to stay healthy"
+    )
+    assert reply.answer is not None and reply.answer.startswith("Below are some of the ways")
+    assert "register you with a GP" in reply.answer and reply.answer.count("\u2022 ") == 2
+
+
+def test_a_lead_in_gives_its_list_only_when_no_figure_or_time_is_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lead, _, _, plain = chunk_document(SUPPORT, "s")
+    assert lead.list_id is not None and plain.list_id is None
+    sentence = _Candidate(0, "Below are some of the ways ... stay healthy.", 0, 10)
+    assert _answers_with_list("support the adviser can give", sentence, lead)
+    assert not _answers_with_list("support the adviser can give", sentence, plain)
+    for value in ("how many ways can the adviser help", "how soon will the adviser visit"):
+        assert not _answers_with_list(value, sentence, lead)
+    monkeypatch.setattr(tuning, "LEAD_IN_LISTS", False)
+    assert not _answers_with_list("support the adviser can give", sentence, lead)
+
+
 def test_passage_without_list_has_no_whole_list(searcher: Searcher) -> None:
     plain = next(p for p in searcher.passages if p.list_id is None)
     assert searcher.whole_list(plain) is None
@@ -145,13 +178,13 @@ def test_a_unit_without_a_word_is_never_an_answer() -> None:
 def test_a_plural_after_what_asks_for_the_list(
     searcher: Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from search.answer.answerer import _answers_with_list
-
-    assert _answers_with_list("what arrangements should the pathway plan set out", "x")
-    assert _answers_with_list("which services help care leavers", "x")
-    assert not _answers_with_list("what does the pathway plan say", "x")
-    assert not _answers_with_list("what is a pathway plan", "x")
-    assert not _answers_with_list("what happens at a review", "x")
+    x, plain = _Candidate(0, "x", 0, 1), searcher.passages[4]
+    assert plain.list_id is None
+    assert _answers_with_list("what arrangements should the pathway plan set out", x, plain)
+    assert _answers_with_list("which services help care leavers", x, plain)
+    assert not _answers_with_list("what does the pathway plan say", x, plain)
+    assert not _answers_with_list("what is a pathway plan", x, plain)
+    assert not _answers_with_list("what happens at a review", x, plain)
     question = "which arrangements for accommodation"
     reply = Answerer(searcher).answer(question)
     assert reply.answer is not None and reply.answer.count("\u2022 ") == 3

@@ -155,8 +155,9 @@ class Answerer:
             best = len(units) - 1
         chosen = _with_antecedent(units, best, hits) if cell is None else units[best]
         units[best] = chosen
-        listed = self.searcher.whole_list(hits[chosen.hit_rank].passage)
-        if cell is None and listed is not None and _answers_with_list(question, chosen.text):
+        source = hits[chosen.hit_rank].passage
+        listed = self.searcher.whole_list(source)
+        if cell is None and listed is not None and _answers_with_list(question, chosen, source):
             # Asked for a list, or the best sentence introduces one: the list is the answer.
             hits[chosen.hit_rank] = listed
             text = listed.passage.text
@@ -307,12 +308,27 @@ def _says_something(text: str) -> bool:
     return re.search(r"[^\W\d_]{2,}", text) is not None
 
 
-def _answers_with_list(question: str, best: str) -> bool:
+def _answers_with_list(question: str, best: _Candidate, passage: Passage) -> bool:
     """Whether the answer is the whole list the best sentence stands in."""
     if not tuning.LIST_ANSWERS:
         return False
     several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
-    return bool(_LIST_ASKED.search(question)) or several or best.rstrip().endswith(":")
+    if _LIST_ASKED.search(question) or several or tables.is_lead_in(best.text):
+        return True
+    # A sentence of the paragraph that introduces the list ("Below are some of the ways we
+    # can support you ... We can:") is about the list, which says the thing; but asked for a
+    # figure or a time, the sentence that gives it is the answer.
+    return (
+        tuning.LEAD_IN_LISTS
+        and passage.kind == "paragraph"
+        and tables.is_lead_in(passage.text)
+        and not _asks_value(question)
+    )
+
+
+def _asks_value(question: str) -> bool:
+    """Whether the question asks for a figure, a duration or a date."""
+    return intent(question).figure or figures.asks_duration(question) or figures.asks_when(question)
 
 
 def _asks_advice(question: str) -> bool:
