@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from search import tuning
-from search.answer.answerer import Answerer, _answers_with_list, _Candidate
+from search.answer.answerer import Answerer, _answers_with_list
 from search.chunk import chunk_document
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.searcher import Searcher
@@ -118,7 +118,7 @@ def test_a_lead_in_gives_its_list_only_when_no_figure_or_time_is_asked(
 ) -> None:
     lead, _, _, plain = chunk_document(SUPPORT, "s")
     assert lead.list_id is not None and plain.list_id is None
-    sentence = _Candidate(0, "Below are some of the ways ... stay healthy.", 0, 10)
+    sentence = "Below are some of the ways ... stay healthy."
     assert _answers_with_list("support the adviser can give", sentence, lead)
     assert not _answers_with_list("support the adviser can give", sentence, plain)
     for value in ("how many ways can the adviser help", "how soon will the adviser visit"):
@@ -178,7 +178,7 @@ def test_a_unit_without_a_word_is_never_an_answer() -> None:
 def test_a_plural_after_what_asks_for_the_list(
     searcher: Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    x, plain = _Candidate(0, "x", 0, 1), searcher.passages[4]
+    x, plain = "x", searcher.passages[4]
     assert plain.list_id is None
     assert _answers_with_list("what arrangements should the pathway plan set out", x, plain)
     assert _answers_with_list("which services help care leavers", x, plain)

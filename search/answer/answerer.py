@@ -155,10 +155,15 @@ class Answerer:
             best = len(units) - 1
         chosen = _with_antecedent(units, best, hits) if cell is None else units[best]
         units[best] = chosen
-        source = hits[chosen.hit_rank].passage
-        listed = self.searcher.whole_list(source)
-        if cell is None and listed is not None and _answers_with_list(question, chosen, source):
-            # Asked for a list, or the best sentence introduces one: the list is the answer.
+        found_in = hits[chosen.hit_rank].passage
+        listed = self.searcher.whole_list(found_in)
+        if (
+            cell is None
+            and listed is not None
+            and _answers_with_list(question, chosen.text, found_in)
+        ):
+            # Asked for a list, or the best sentence (or its paragraph) introduces one: the
+            # list is the answer.
             hits[chosen.hit_rank] = listed
             text = listed.passage.text
             chosen = _Candidate(chosen.hit_rank, text, 0, len(text))
@@ -308,12 +313,12 @@ def _says_something(text: str) -> bool:
     return re.search(r"[^\W\d_]{2,}", text) is not None
 
 
-def _answers_with_list(question: str, best: _Candidate, passage: Passage) -> bool:
+def _answers_with_list(question: str, best: str, passage: Passage) -> bool:
     """Whether the answer is the whole list the best sentence stands in."""
     if not tuning.LIST_ANSWERS:
         return False
     several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
-    if _LIST_ASKED.search(question) or several or tables.is_lead_in(best.text):
+    if _LIST_ASKED.search(question) or several or tables.is_lead_in(best):
         return True
     # A sentence of the paragraph that introduces the list ("Below are some of the ways we
     # can support you ... We can:") is about the list, which says the thing; but asked for a
