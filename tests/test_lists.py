@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from search import tuning
-from search.answer.answerer import Answerer, _answers_with_list
+from search.answer.answerer import Answerer
+from search.answer.asked import answers_with_list
 from search.chunk import chunk_document
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.searcher import Searcher
@@ -119,12 +120,12 @@ def test_a_lead_in_gives_its_list_only_when_no_figure_or_time_is_asked(
     lead, _, _, plain = chunk_document(SUPPORT, "s")
     assert lead.list_id is not None and plain.list_id is None
     sentence = "Below are some of the ways ... stay healthy."
-    assert _answers_with_list("support the adviser can give", sentence, lead)
-    assert not _answers_with_list("support the adviser can give", sentence, plain)
+    assert answers_with_list("support the adviser can give", sentence, lead)
+    assert not answers_with_list("support the adviser can give", sentence, plain)
     for value in ("how many ways can the adviser help", "how soon will the adviser visit"):
-        assert not _answers_with_list(value, sentence, lead)
+        assert not answers_with_list(value, sentence, lead)
     monkeypatch.setattr(tuning, "LEAD_IN_LISTS", False)
-    assert not _answers_with_list("support the adviser can give", sentence, lead)
+    assert not answers_with_list("support the adviser can give", sentence, lead)
 
 
 def test_passage_without_list_has_no_whole_list(searcher: Searcher) -> None:
@@ -169,10 +170,10 @@ def test_answer_candidates_include_the_neighbours_of_the_best_passages(
 
 
 def test_a_unit_without_a_word_is_never_an_answer() -> None:
-    from search.answer.answerer import _says_something
+    from search.answer.asked import says_something
 
-    assert not _says_something("1.") and not _says_something("(c)")
-    assert _says_something("Poverty: 97 (35%)")
+    assert not says_something("1.") and not says_something("(c)")
+    assert says_something("Poverty: 97 (35%)")
 
 
 def test_a_plural_after_what_asks_for_the_list(
@@ -180,11 +181,11 @@ def test_a_plural_after_what_asks_for_the_list(
 ) -> None:
     x, plain = "x", searcher.passages[4]
     assert plain.list_id is None
-    assert _answers_with_list("what arrangements should the pathway plan set out", x, plain)
-    assert _answers_with_list("which services help care leavers", x, plain)
-    assert not _answers_with_list("what does the pathway plan say", x, plain)
-    assert not _answers_with_list("what is a pathway plan", x, plain)
-    assert not _answers_with_list("what happens at a review", x, plain)
+    assert answers_with_list("what arrangements should the pathway plan set out", x, plain)
+    assert answers_with_list("which services help care leavers", x, plain)
+    assert not answers_with_list("what does the pathway plan say", x, plain)
+    assert not answers_with_list("what is a pathway plan", x, plain)
+    assert not answers_with_list("what happens at a review", x, plain)
     question = "which arrangements for accommodation"
     reply = Answerer(searcher).answer(question)
     assert reply.answer is not None and reply.answer.count("\u2022 ") == 3

@@ -15,7 +15,8 @@ from search.retrieve.coverage import Coverage
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
 from search.retrieve.query import intent
-from search.retrieve.searcher import Searcher, extreme_first
+from search.retrieve.searcher import Searcher
+from search.retrieve.superlatives import extreme_first
 from tests.fakes import FakeEmbedder, searcher_of
 
 

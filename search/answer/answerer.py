@@ -7,7 +7,6 @@ There is no generative model: nothing is paraphrased, so every answer can be che
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,52 +14,22 @@ import numpy as np
 
 from search import tuning
 from search.answer import figures
+from search.answer.asked import (
+    answers_with_list,
+    asks_advice,
+    gives_advice,
+    has_time,
+    is_yes_no,
+    opens_with_condition,
+    points_back,
+    says_something,
+)
 from search.chunk import tables
 from search.chunk.text import answer_units, statistic_parts
 from search.model import Hit, Passage
 from search.retrieve.fusion import minmax
 from search.retrieve.query import Intent, intent
 from search.retrieve.searcher import Searcher
-
-_ADVICE_ASKED = re.compile(
-    r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
-    r"\bshould\b|\bwhy\b.*\bmatters?\b|"
-    r"\b(advice|recommend\w*|lessons?|learning|improve|prevent|help)\b",
-    re.IGNORECASE,
-)
-# "Should parents just check the phone?" asks whether a claim holds, not what to do: the
-# sentence that weighs the claim answers it, not the one saying what is needed.
-_YES_NO = re.compile(
-    r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
-)
-# "What must a pathway plan include", "designated teacher responsibilities", "list the ...".
-_LIST_ASKED = re.compile(
-    r"\b(include[sd]?|including|contain[s]?|cover[s]?|consist[s]? of|list|lists)\b|"
-    r"\b(responsibilities|duties|steps|stages|principles|rules|requirements|criteria|"
-    r"elements|components|functions|tasks|roles)\b",
-    re.IGNORECASE,
-)
-# "What skills should ...", "which services ...": a plural noun after what/which asks for
-# several things (the verbs and words that end in s are left out).
-_SEVERAL_ASKED = re.compile(
-    r"^\s*(what|which)\s+(?!(does|is|was|has|this|its|means|happens|makes|counts)\b)"
-    r"[a-z]{3,}[^s\W]s\b",
-    re.IGNORECASE,
-)
-# "Who should ...", "when must ...", "how often should ...": the modal asks for a person, a
-# time or a figure, not for what to do.
-_SPECIFIC_ASKED = re.compile(
-    r"\b(who|whom|when|where)\s+(should|must|can|could|do|does|will|would|is|are)\b|"
-    r"\bhow\s+(long|often|many|much|soon|early|far)\b",
-    re.IGNORECASE,
-)
-# "Where it is not possible ...", "If the local authority ...": a sentence that opens with a
-# condition speaks of a special case; a yes/no question is answered by the rule itself.
-_CONDITION = re.compile(r"^\W*(where|if|when|unless|in the case of|in cases where)\b", re.I)
-_ADVICE_GIVEN = re.compile(
-    r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -131,7 +100,7 @@ class Answerer:
             _Candidate(rank, text, start, end)
             for rank, hit in enumerate(hits)
             for text, start, end in answer_units(hit.passage)
-            if _says_something(text)
+            if says_something(text)
         ]
         if not units:
             return Answer(asked, False, None, 0.0, (), "No sentence answers this.", question)
@@ -160,7 +129,7 @@ class Answerer:
         if (
             cell is None
             and listed is not None
-            and _answers_with_list(question, chosen.text, found_in)
+            and answers_with_list(question, chosen.text, found_in)
         ):
             # Asked for a list, or the best sentence (or its paragraph) introduces one: the
             # list is the answer.
@@ -234,19 +203,17 @@ class Answerer:
                 [figures.figure_weight(question, u.text) for u in units]
             )
         score += self._lead_in(question, hits, units)
-        if _YES_NO.search(question):
+        if is_yes_no(question):
             score -= tuning.CONDITION_PENALTY * np.array(
-                [bool(_CONDITION.match(u.text)) for u in units], dtype=np.float64
+                [opens_with_condition(u.text) for u in units], dtype=np.float64
             )
         if figures.asks_when(question):
             score += tuning.DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
         when = tuning.WHEN_DURATION and figures.asks_when(question)
         if figures.asks_duration(question) or when:
             score += tuning.DURATION_BONUS * np.array([figures.has_duration(u.text) for u in units])
-        if _asks_advice(question):
-            score += tuning.ADVICE_BONUS * np.array(
-                [bool(_ADVICE_GIVEN.search(u.text)) for u in units]
-            )
+        if asks_advice(question):
+            score += tuning.ADVICE_BONUS * np.array([gives_advice(u.text) for u in units])
         return np.asarray(score, dtype=np.float64)
 
     def _dense(self, question: str, texts: list[str]) -> np.ndarray:
@@ -308,40 +275,6 @@ class Answerer:
         return -penalty * lead
 
 
-def _says_something(text: str) -> bool:
-    """A unit with a word in it ("1." or "(c)" left by a split is never an answer)."""
-    return re.search(r"[^\W\d_]{2,}", text) is not None
-
-
-def _answers_with_list(question: str, best: str, passage: Passage) -> bool:
-    """Whether the answer is the whole list the best sentence stands in."""
-    if not tuning.LIST_ANSWERS:
-        return False
-    several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
-    if _LIST_ASKED.search(question) or several or tables.is_lead_in(best):
-        return True
-    # A sentence of the paragraph that introduces the list ("Below are some of the ways we
-    # can support you ... We can:") is about the list, which says the thing; but asked for a
-    # figure or a time, the sentence that gives it is the answer.
-    return (
-        tuning.LEAD_IN_LISTS
-        and passage.kind == "paragraph"
-        and tables.is_lead_in(passage.text)
-        and not _asks_value(question)
-    )
-
-
-def _asks_value(question: str) -> bool:
-    """Whether the question asks for a figure, a duration or a date."""
-    return intent(question).figure or figures.asks_duration(question) or figures.asks_when(question)
-
-
-def _asks_advice(question: str) -> bool:
-    if tuning.SPECIFIC_NOT_ADVICE and _SPECIFIC_ASKED.search(question):
-        return False
-    return bool(_ADVICE_ASKED.search(question)) and not _YES_NO.search(question)
-
-
 def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, best: int) -> int:
     """The answer's passage is the best unit's; inside it, the sentence of the kind asked for.
 
@@ -350,14 +283,14 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     sentence with a figure, asked for one.
     """
     kinds: list[Callable[[str], bool]] = []
-    if _asks_advice(question):
-        kinds.append(lambda t: bool(_ADVICE_GIVEN.search(t)))
+    if asks_advice(question):
+        kinds.append(gives_advice)
     elif intent(question).figure:
         kinds.append(lambda t: figures.fits_figure(question, t))
     if tuning.TIME_WITHIN and figures.asks_duration(question):
         kinds.append(figures.has_duration)
     elif tuning.TIME_WITHIN and figures.asks_when(question):
-        kinds.append(_has_time)
+        kinds.append(has_time)
     # "How often is the approval reviewed" asks for a share or for a frequency: the first
     # kind the passage has a sentence of decides (without FIRST_KIND_FOUND, the first kind
     # asked for, found or not).
@@ -368,19 +301,10 @@ def _within_passage(question: str, units: list[_Candidate], scores: np.ndarray, 
     return best
 
 
-# "However, ...", "This means ...", "These include ...": a sentence that opens by pointing
-# back leans on the one before it, which a reader needs to make sense of it.
-_POINTS_BACK = re.compile(
-    r"^\W*(however|but|this|these|those|such|it|they|therefore|thus|so|also|"
-    r"in addition|in this case|in these cases|in such cases|as a result|otherwise)\b",
-    re.IGNORECASE,
-)
-
-
 def _with_antecedent(units: list[_Candidate], best: int, hits: list[Hit]) -> _Candidate:
     """The chosen sentence, with the sentence before it when it opens by pointing back."""
     chosen = units[best]
-    if not tuning.ANTECEDENT or not _POINTS_BACK.match(chosen.text):
+    if not tuning.ANTECEDENT or not points_back(chosen.text):
         return chosen
     before = [u for u in units if u.hit_rank == chosen.hit_rank and u.end <= chosen.start]
     if not before:
@@ -388,10 +312,6 @@ def _with_antecedent(units: list[_Candidate], best: int, hits: list[Hit]) -> _Ca
     prev = max(before, key=lambda u: u.end)
     text = hits[chosen.hit_rank].passage.text[prev.start : chosen.end]
     return _Candidate(chosen.hit_rank, text, prev.start, chosen.end)
-
-
-def _has_time(text: str) -> bool:
-    return figures.has_date(text) or figures.has_duration(text)
 
 
 def _best_of(

@@ -21,13 +21,16 @@ the same way against the others (leaving itself out).
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from search import tuning
+from search.embed.base import Embedder
 
 CALIBRATION = Path(__file__).parent.parent / "data" / "offtopic-calibration.txt"
 
@@ -85,3 +88,17 @@ class Coverage:
 def calibration_questions(path: Path = CALIBRATION) -> tuple[str, ...]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+_CALIBRATION_VECTORS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def calibration_vectors(embedder: Embedder, texts: tuple[str, ...]) -> list[np.ndarray]:
+    """Each text embedded once per model: views of one index, and reloads, share them."""
+    known = _CALIBRATION_VECTORS.setdefault(embedder, {})
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+    return [known[t] for t in texts]

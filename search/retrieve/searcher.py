@@ -7,10 +7,8 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import functools
-import weakref
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -24,13 +22,14 @@ from search.errors import InvalidQuery
 from search.index import vectors
 from search.index.store import LoadedIndex
 from search.model import KIND_ALIASES, KINDS, MODES, Hit, Passage, Ranking
-from search.retrieve.coverage import Coverage, calibration_questions
+from search.retrieve.coverage import Coverage, calibration_questions, calibration_vectors
 from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.query import Glossary, Intent, intent, load_glossary
 from search.retrieve.spelling import Speller
+from search.retrieve.superlatives import extreme_first
 from search.retrieve.topics import Sections, Topic, blend
 from search.retrieve.units import UnitTable, best_sentence
 
@@ -375,7 +374,7 @@ class Searcher:
             return Coverage.fixed()
         questions = calibration_questions()
         searched = [self.understood(q)[1] for q in questions]
-        vectors = _calibration_vectors(self.embedder, tuple(searched))
+        vectors = calibration_vectors(self.embedder, tuple(searched))
         return Coverage.calibrated(
             [
                 (self._dense_top(v), self.lexical.best_match(self.lexical.terms(q)))
@@ -402,50 +401,6 @@ class Searcher:
 
 # Passages whose sentence words are kept (about 2 kB each), at most.
 _SENTENCE_TERMS_KEPT = 50_000
-
-
-def extreme_first(
-    ranked: list[tuple[int, float]],
-    passages: Sequence[Passage],
-    extreme: str | None,
-    relevance: Callable[[str], float] | None = None,
-) -> list[tuple[int, float]]:
-    """For "which was most/least common", put the largest/smallest figure of a table first.
-
-    Applies when a statistic, or the paragraph that introduces a table, is among the top
-    three. When those point to several tables, the one whose lead-in holds most of the
-    question (`relevance` of the lead-in) is meant ("the most frequent parental factor");
-    its cells are compared by their figure and the winner moves to the top.
-    """
-    if extreme is None or not tuning.SUPERLATIVES:
-        return ranked
-    found = tables.group((row, passages[row]) for row, _ in ranked)
-    pointed: list[tables.TableKey] = []
-    for row, _ in ranked[:3]:
-        pointed += [k for k in tables.tables_of(passages[row], found) if k not in pointed]
-    if not pointed:
-        return ranked
-    score = relevance or (lambda _: 0.0)
-    table = max(pointed, key=lambda t: (score(t.lead_in), -pointed.index(t)))
-    pick = tables.extreme(found[table].cells, extreme)
-    if pick is None:
-        return ranked
-    top_score = ranked[0][1]
-    return [(pick.row, top_score + 1e-6)] + [r for r in ranked if r[0] != pick.row]
-
-
-_CALIBRATION_VECTORS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _calibration_vectors(embedder: Embedder, texts: tuple[str, ...]) -> list[np.ndarray]:
-    """Each text embedded once per model: views of one index, and reloads, share them."""
-    known = _CALIBRATION_VECTORS.setdefault(embedder, {})
-    missing = [t for t in dict.fromkeys(texts) if t not in known]
-    if missing:
-        known.update(zip(missing, embedder.embed(missing), strict=True))
-    return [known[t] for t in texts]
 
 
 def open_searcher(settings: Settings) -> Searcher:

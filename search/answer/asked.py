@@ -1,0 +1,121 @@
+"""What a question asks for, and which sentences fit that.
+
+Predicates on the question alone (advice, yes/no, a list, a figure or a time) and on a
+candidate sentence alone (it says something, gives advice, opens with a condition, points
+back to the sentence before it): the answerer weighs and picks sentences by them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from search import tuning
+from search.answer import figures
+from search.chunk import tables
+from search.model import Passage
+from search.retrieve.query import intent
+
+_ADVICE_ASKED = re.compile(
+    r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
+    r"\bshould\b|\bwhy\b.*\bmatters?\b|"
+    r"\b(advice|recommend\w*|lessons?|learning|improve|prevent|help)\b",
+    re.IGNORECASE,
+)
+# "Should parents just check the phone?" asks whether a claim holds, not what to do: the
+# sentence that weighs the claim answers it, not the one saying what is needed.
+_YES_NO = re.compile(
+    r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
+)
+# "What must a pathway plan include", "designated teacher responsibilities", "list the ...".
+_LIST_ASKED = re.compile(
+    r"\b(include[sd]?|including|contain[s]?|cover[s]?|consist[s]? of|list|lists)\b|"
+    r"\b(responsibilities|duties|steps|stages|principles|rules|requirements|criteria|"
+    r"elements|components|functions|tasks|roles)\b",
+    re.IGNORECASE,
+)
+# "What skills should ...", "which services ...": a plural noun after what/which asks for
+# several things (the verbs and words that end in s are left out).
+_SEVERAL_ASKED = re.compile(
+    r"^\s*(what|which)\s+(?!(does|is|was|has|this|its|means|happens|makes|counts)\b)"
+    r"[a-z]{3,}[^s\W]s\b",
+    re.IGNORECASE,
+)
+# "Who should ...", "when must ...", "how often should ...": the modal asks for a person, a
+# time or a figure, not for what to do.
+_SPECIFIC_ASKED = re.compile(
+    r"\b(who|whom|when|where)\s+(should|must|can|could|do|does|will|would|is|are)\b|"
+    r"\bhow\s+(long|often|many|much|soon|early|far)\b",
+    re.IGNORECASE,
+)
+# "Where it is not possible ...", "If the local authority ...": a sentence that opens with a
+# condition speaks of a special case; a yes/no question is answered by the rule itself.
+_CONDITION = re.compile(r"^\W*(where|if|when|unless|in the case of|in cases where)\b", re.I)
+_ADVICE_GIVEN = re.compile(
+    r"\b(need(s|ed)?|should|must|important|required|requires|essential|ensure)\b",
+    re.IGNORECASE,
+)
+# "However, ...", "This means ...", "These include ...": a sentence that opens by pointing
+# back leans on the one before it, which a reader needs to make sense of it.
+_POINTS_BACK = re.compile(
+    r"^\W*(however|but|this|these|those|such|it|they|therefore|thus|so|also|"
+    r"in addition|in this case|in these cases|in such cases|as a result|otherwise)\b",
+    re.IGNORECASE,
+)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether the question asks whether something holds ("Should parents ...?")."""
+    return bool(_YES_NO.search(question))
+
+
+def opens_with_condition(text: str) -> bool:
+    """Whether a sentence opens with a condition ("Where ...", "If ...")."""
+    return bool(_CONDITION.match(text))
+
+
+def gives_advice(text: str) -> bool:
+    """Whether a sentence says what is needed or should be done."""
+    return bool(_ADVICE_GIVEN.search(text))
+
+
+def points_back(text: str) -> bool:
+    """Whether a sentence opens by pointing back to the one before it ("However, ...")."""
+    return bool(_POINTS_BACK.match(text))
+
+
+def says_something(text: str) -> bool:
+    """A unit with a word in it ("1." or "(c)" left by a split is never an answer)."""
+    return re.search(r"[^\W\d_]{2,}", text) is not None
+
+
+def answers_with_list(question: str, best: str, passage: Passage) -> bool:
+    """Whether the answer is the whole list the best sentence stands in."""
+    if not tuning.LIST_ANSWERS:
+        return False
+    several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
+    if _LIST_ASKED.search(question) or several or tables.is_lead_in(best):
+        return True
+    # A sentence of the paragraph that introduces the list ("Below are some of the ways we
+    # can support you ... We can:") is about the list, which says the thing; but asked for a
+    # figure or a time, the sentence that gives it is the answer.
+    return (
+        tuning.LEAD_IN_LISTS
+        and passage.kind == "paragraph"
+        and tables.is_lead_in(passage.text)
+        and not asks_value(question)
+    )
+
+
+def asks_value(question: str) -> bool:
+    """Whether the question asks for a figure, a duration or a date."""
+    return intent(question).figure or figures.asks_duration(question) or figures.asks_when(question)
+
+
+def asks_advice(question: str) -> bool:
+    if tuning.SPECIFIC_NOT_ADVICE and _SPECIFIC_ASKED.search(question):
+        return False
+    return bool(_ADVICE_ASKED.search(question)) and not _YES_NO.search(question)
+
+
+def has_time(text: str) -> bool:
+    return figures.has_date(text) or figures.has_duration(text)
