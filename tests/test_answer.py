@@ -72,6 +72,25 @@ def test_who_should_asks_for_a_person_not_for_advice(
     assert answerer.answer(question).answer == text.split(". ")[0] + "."
 
 
+def test_a_sentence_pointed_back_to_is_quoted_with_the_one_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = "The panel has a member with the qualities needed to chair a panel."
+    then = "This member must be independent of the agency."
+    other = "Panels meet monthly."
+    text = f"# Panels\n\n{member} {then} {other}\n"
+    answerer = Answerer(searcher_of(tmp_path, "panel.md", text))
+    question = "which member has the qualities needed to chair a panel"
+    monkeypatch.setattr(tuning, "FOLLOWER", False)
+    assert answerer.answer(question).answer == member
+    monkeypatch.setattr(tuning, "FOLLOWER", True)
+    reply = answerer.answer(question)
+    assert reply.answer == f"{member} {then}"  # not the unrelated sentence after that
+    cited = reply.citations[0]
+    assert cited.highlight is not None
+    assert cited.passage.text[cited.highlight[0] : cited.highlight[1]] == reply.answer
+
+
 def test_a_yes_no_question_is_answered_by_the_rule_not_its_special_case(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

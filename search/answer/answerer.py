@@ -137,6 +137,9 @@ class Answerer:
             text = listed.passage.text
             chosen = _Candidate(chosen.hit_rank, text, 0, len(text))
             units[best] = chosen
+        elif cell is None:
+            chosen = _with_follower(units, chosen, hits)
+            units[best] = chosen
         # Each passage's best unit decides whether it is cited as support, best first.
         per_passage: dict[int, tuple[float, _Candidate]] = {}
         for unit, score in zip(units, scores, strict=True):
@@ -312,6 +315,22 @@ def _with_antecedent(units: list[_Candidate], best: int, hits: list[Hit]) -> _Ca
     prev = max(before, key=lambda u: u.end)
     text = hits[chosen.hit_rank].passage.text[prev.start : chosen.end]
     return _Candidate(chosen.hit_rank, text, prev.start, chosen.end)
+
+
+def _with_follower(units: list[_Candidate], chosen: _Candidate, hits: list[Hit]) -> _Candidate:
+    """The chosen sentence, with the sentence after it when that one points back to it
+    ("... needed to chair a panel. This individual must be independent of the agency"):
+    what it says is said of the chosen sentence's subject, and often is the answer."""
+    if not tuning.FOLLOWER:
+        return chosen
+    after = [u for u in units if u.hit_rank == chosen.hit_rank and u.start >= chosen.end]
+    if not after:
+        return chosen
+    following = min(after, key=lambda u: u.start)
+    if not points_back(following.text):
+        return chosen
+    text = hits[chosen.hit_rank].passage.text[chosen.start : following.end]
+    return _Candidate(chosen.hit_rank, text, chosen.start, following.end)
 
 
 def _best_of(
