@@ -128,6 +128,38 @@ def test_a_lead_in_gives_its_list_only_when_no_figure_or_time_is_asked(
     assert not answers_with_list("support the adviser can give", sentence, lead)
 
 
+ROLE = """# Adoption support
+
+Every council appoints an adoption support adviser. The role of the adviser is to:
+
+- give advice to families affected by adoption
+- keep records of requests
+- liaise with health services about adopted children
+- Advisers report to the director.
+"""
+
+
+def test_a_list_item_going_on_from_its_lead_in_is_quoted_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answerer = Answerer(searcher_of(tmp_path, "role.md", ROLE))
+    question = "who liaises with health services about adopted children"
+    monkeypatch.setattr(tuning, "ITEM_LEAD_IN", False)
+    assert answerer.answer(question).answer == (
+        "liaise with health services about adopted children"
+    )
+    monkeypatch.setattr(tuning, "ITEM_LEAD_IN", True)
+    reply = answerer.answer(question)
+    assert reply.answer is not None
+    lead, gap, item = reply.answer.split("\n")
+    assert lead.startswith("Every council appoints an adoption support adviser.")
+    assert gap == "\u2026" and item == "\u2022 liaise with health services about adopted children"
+    cite = reply.citations[0]
+    assert cite.passage.text == reply.answer and cite.highlight == (0, len(reply.answer))
+    # An item that is a sentence of its own (a capital) stands without its lead-in.
+    assert answerer.answer("who do advisers report to").answer == "Advisers report to the director."
+
+
 def test_passage_without_list_has_no_whole_list(searcher: Searcher) -> None:
     plain = next(p for p in searcher.passages if p.list_id is None)
     assert searcher.whole_list(plain) is None
@@ -190,6 +222,7 @@ def test_a_plural_after_what_asks_for_the_list(
     reply = Answerer(searcher).answer(question)
     assert reply.answer is not None and reply.answer.count("\u2022 ") == 3
     monkeypatch.setattr(tuning, "SEVERAL_ASKED", False)
+    monkeypatch.setattr(tuning, "ITEM_LEAD_IN", False)  # the item alone, not even its lead-in
     assert "\u2022" not in (Answerer(searcher).answer(question).answer or "")
 
 

@@ -137,6 +137,14 @@ class Answerer:
             text = listed.passage.text
             chosen = _Candidate(chosen.hit_rank, text, 0, len(text))
             units[best] = chosen
+        elif cell is None and listed is not None and _continues_lead_in(found_in, chosen):
+            # "give advice and information to people affected by adoption" says nothing
+            # without "All local authorities must appoint an Adoption Support Services
+            # Adviser. The role of the ASSA is to:": the item is quoted after its lead-in.
+            shown = self.searcher.whole_list(found_in, limit=0) or listed
+            hits[chosen.hit_rank] = shown
+            chosen = _Candidate(chosen.hit_rank, shown.passage.text, 0, len(shown.passage.text))
+            units[best] = chosen
         elif cell is None:
             chosen = _with_follower(units, chosen, hits)
             units[best] = chosen
@@ -315,6 +323,17 @@ def _with_antecedent(units: list[_Candidate], best: int, hits: list[Hit]) -> _Ca
     prev = max(before, key=lambda u: u.end)
     text = hits[chosen.hit_rank].passage.text[prev.start : chosen.end]
     return _Candidate(chosen.hit_rank, text, prev.start, chosen.end)
+
+
+def _continues_lead_in(passage: Passage, unit: _Candidate) -> bool:
+    """Whether the unit opens a list item that goes on from its lead-in's words (it starts in
+    lower case: "give advice ...", "consenting to ...") rather than standing on its own."""
+    return (
+        tuning.ITEM_LEAD_IN
+        and passage.kind == "item"
+        and unit.start == 0
+        and unit.text[:1].islower()
+    )
 
 
 def _with_follower(units: list[_Candidate], chosen: _Candidate, hits: list[Hit]) -> _Candidate:

@@ -46,15 +46,19 @@ def _window(lines: list[str], found: set[int], limit: int) -> list[int]:
     return sorted(keep)
 
 
-def whole_list(passages: Sequence[Passage], rows: Sequence[int], found: set[int]) -> Hit:
+def whole_list(
+    passages: Sequence[Passage], rows: Sequence[int], found: set[int], limit: int | None = None
+) -> Hit:
     """One passage holding a list's lead-in and items (or a paragraph's pieces), the found
-    rows' spans marked."""
+    rows' spans marked; the lead-in and the found rows at least, more while they fit in
+    `limit` characters (tuning.LIST_MAX_CHARS unless given)."""
     members = [passages[r] for r in rows]
     items = [p for p in members if p.kind != "paragraph"]
     kind = items[0].kind if items else members[0].kind
     lines = [p.text if p.kind == "paragraph" else BULLET + p.text for p in members]
     joiner = "\n" if members[0].list_id is not None else " "  # a paragraph's pieces: one text
-    shown = _window(lines, {i for i, r in enumerate(rows) if r in found}, tuning.LIST_MAX_CHARS)
+    limit = tuning.LIST_MAX_CHARS if limit is None else limit
+    shown = _window(lines, {i for i, r in enumerate(rows) if r in found}, limit)
     text_parts: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = 0

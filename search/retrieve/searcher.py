@@ -105,12 +105,13 @@ class Searcher:
         """Each passage's row, by id."""
         return {p.id: row for row, p in enumerate(self.passages)}
 
-    def whole_list(self, passage: Passage) -> Hit | None:
-        """The list a passage stands in, whole, with the passage marked; None if none."""
+    def whole_list(self, passage: Passage, limit: int | None = None) -> Hit | None:
+        """The list a passage stands in, whole (or what fits in `limit` characters, the
+        lead-in and the passage at least), with the passage marked; None if none."""
         rows = self.lists.get(passage.list_id or "", ())
         if len(rows) < 2:
             return None
-        return whole_list(self.passages, rows, {self.row_of[passage.id]})
+        return whole_list(self.passages, rows, {self.row_of[passage.id]}, limit)
 
     @functools.cached_property
     def tables(self) -> dict[TableKey, Table]:
