@@ -216,6 +216,55 @@ def test_line_end_hyphens() -> None:
     assert join_lines("the end", "of it", vocab) == "the end of it"
 
 
+def test_urls_wrapped_over_lines_are_joined_whole() -> None:
+    vocab = Vocabulary(["safeguarding matters", "lhadirect"])
+    # Broken mid-word: the rest carries an underscore and a file ending.
+    first = "(September ).http://www.c4eo.org.uk/files/increasing_care_leavers_in_s"
+    assert join_lines(first, "afe_accommodation_full_knowledge_review.pdf", vocab) == (
+        "(September ).http://www.c4eo.org.uk/files/increasing_care_leavers_in_"
+        "safe_accommodation_full_knowledge_review.pdf"
+    )
+    # Broken after a hyphen: kept, even where the document writes the pieces as one word.
+    assert join_lines("at https://lha-", "direct.voa.gov.uk/Secure/Default.aspx", vocab) == (
+        "at https://lha-direct.voa.gov.uk/Secure/Default.aspx"
+    )
+    assert join_lines("see https://www.gov.uk/nhs-safe-", "guarding", vocab) == (
+        "see https://www.gov.uk/nhs-safe-guarding"
+    )
+    assert join_lines("http://www.catch-", "22.org.uk/FromCare2Work", vocab) == (
+        "http://www.catch-22.org.uk/FromCare2Work"
+    )
+    # Broken between digits, the line going on in prose after the URL.
+    first = "please see: http://www.education.gov.uk/families/adoption/a006"
+    assert join_lines(first, "5502/care-planning for more", vocab) == (
+        "please see: http://www.education.gov.uk/families/adoption/a0065502/care-planning for more"
+    )
+    assert join_lines("at http://www.sander.ebi.ac.", "uk/gqsrv/submit", vocab) == (
+        "at http://www.sander.ebi.ac.uk/gqsrv/submit"
+    )
+    assert join_lines("at www.", "Aedes.caltech.edu,", vocab) == "at www.Aedes.caltech.edu,"
+
+
+def test_urls_ended_before_the_line_break_keep_the_space() -> None:
+    vocab = Vocabulary(["the local offer"])
+    cases = [
+        ("see https://www.gov.uk/guidance", "and the local offer"),
+        ("see https://www.gov.uk/x", "for more. The council"),
+        ("Website: http://www.nyas.net/", "Freephone: 0808 808 1001"),
+        ("Website: www.childline.org.uk", "0800 1111"),
+        ("at https://www.gov.uk/check-legal-aid.", "Eligible people"),
+        ("(see www.drugbank.ca)", "is.a"),
+        ("at http://altweb.jhsph.edu/,", "allowing/forbidding"),
+        ("at https://www.gov.uk/guidance", "he/she should"),
+        ("at https://www.gov.uk/guidance", "e.g. the plan"),
+        ("at https://www.gov.uk/guidance", "long-term plans"),
+        ("see www.gov.uk/guidance", "(2015) for more"),
+        ("see www.gov.uk/guidance", "3.12 below"),
+    ]
+    for first, second in cases:
+        assert join_lines(first, second, vocab) == f"{first} {second}"
+
+
 def test_footnotes_rank_below_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from search import tuning
     from search.index.build import build_index

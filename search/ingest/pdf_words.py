@@ -4,7 +4,8 @@ hyphenated at a line end ("safe-" / "guarding").
 No dictionary: the document is its own word list. A join is made only when the document
 spells the joined word elsewhere and the pieces are not both words it uses on their own;
 a hyphen at a line end is dropped only when the document writes the word without it and
-never with it. Otherwise the text stays as the PDF has it.
+never with it. Otherwise the text stays as the PDF has it. A web address that wraps onto
+the next line is joined without a space ("https://lha-" / "direct.voa.gov.uk").
 """
 
 from __future__ import annotations
@@ -19,6 +20,24 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'\u2019][^\W\d_]+)*")
 _PAIR = re.compile(r"(?<![\w/.@&'\u2019-])([^\W\d_]+) (?=([^\W\d_]+)(?![\w/@&'\u2019-]))")
 # The longest piece a stray space leaves beside a longer one ("m akes", "to gether").
 SPLIT_PIECE = 3
+# A web address running to the end of a line; it may follow punctuation (").http://").
+_URL_END = re.compile(r"(?<![A-Za-z0-9])(?:https?://|www\.)\S*$", re.IGNORECASE)
+_URL_PREFIX = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+# A URL cannot end on these, so the line broke inside it ("advocacy-", "dh_", "?id=").
+_CUT_INSIDE = "-_=&%"
+# These end the URL in prose ("(www.drugbank.ca)", "http://altweb.jhsph.edu/,").
+_CLOSES = ",;:!)]}'\"\u2019\u201d"
+_TRAILING = ".?" + _CLOSES
+# Characters a URL is written with; a bracket, quote or comma is prose around it.
+_URL_CHARS = re.compile(r"[\w./~:?#@!$&*+=%-]+")
+# A mark prose words seldom carry: a slash, underscore, query character, or a dot before
+# two more characters (a domain or file ending: "voa.gov", "review.pdf"; not "e.g.").
+# A hyphen alone is no mark ("long-term" is prose), nor are digits ("0800 1111" after a
+# helpline's address).
+_URL_MARK = re.compile(r"[/_=?&%#]|\.\w\w")
+# Tokens with such marks that are prose all the same: "he/she", "and/or", "N/A", "2015/16",
+# and paragraph or version numbers ("3.12").
+_PROSE = re.compile(r"[^\W\d_]{1,3}/[^\W\d_]{1,3}|\d{2,4}/\d{2,4}|[\d.]+")
 
 
 class Vocabulary:
@@ -40,11 +59,48 @@ class Vocabulary:
         return self.counts[word.casefold()]
 
 
+def wraps_url(first: str, second: str) -> bool:
+    """Whether a web address at the end of the first line goes on at the start of the
+    second, so the lines join with no space (".../a006" + "5502/care-planning").
+
+    The line must end inside a URL: its last token runs from "http://", "https://" or
+    "www." to the end. Then the second line's first token continues it when
+    - the URL is only its prefix ("www." + "Aedes.caltech.edu"), or ends on a character no
+      URL ends on ("-", "_", "=", "&", "%"), and the token starts with a letter or digit;
+    - otherwise, when the URL does not end on closing punctuation (",", ")", ...) and the
+      token, less any sentence punctuation after it, is written in URL characters and
+      carries a mark prose words seldom do: "/", "_", "=", "?", "&", "%", "#", or a dot
+      before two more characters. A URL ending in "." or "?" may go on this way
+      ("...ebi.ac." + "uk/gqsrv"); a sentence after it starts with an ordinary word.
+    A plain word after a URL (".../guidance" + "and the local offer") keeps its space, even
+    after "/" ("www.nyas.net/" + "Freephone:"): the URL may have ended there, and a wrap
+    before a bare word ("...ebi.ac.uk/embl." + "html") is the cost of that.
+    """
+    url = _URL_END.search(first)
+    token = second.split(maxsplit=1)[0] if second.strip() else ""
+    if url is None or not token[:1].isalnum():
+        return False
+    address = url.group()
+    if address[-1] in _CUT_INSIDE or _URL_PREFIX.fullmatch(address):
+        return True
+    if address[-1] in _CLOSES:
+        return False
+    core = token.rstrip(_TRAILING)
+    return (
+        bool(_URL_CHARS.fullmatch(core))
+        and _URL_MARK.search(core) is not None
+        and not _PROSE.fullmatch(core)
+    )
+
+
 def join_lines(first: str, second: str, vocab: Vocabulary) -> str:
     """Two lines of one paragraph as one text: a line-end hyphen kept in a compound
-    ("looked-" + "after"), dropped where it only broke a word the document writes whole."""
+    ("looked-" + "after"), dropped where it only broke a word the document writes whole.
+    A URL wrapped over the lines is joined whole, any hyphen kept (see wraps_url)."""
     if not first:
         return second
+    if wraps_url(first, second):
+        return first + second
     hyphenated = re.search(r"([^\W\d_]+)-$", first)
     if hyphenated and second[:1].islower():
         head = hyphenated.group(1)
