@@ -126,24 +126,21 @@ class Answerer:
         units[best] = chosen
         found_in = hits[chosen.hit_rank].passage
         listed = self.searcher.whole_list(found_in)
-        if (
-            cell is None
-            and listed is not None
-            and answers_with_list(question, chosen.text, found_in)
-        ):
-            # Asked for a list, or the best sentence (or its paragraph) introduces one: the
-            # list is the answer.
-            hits[chosen.hit_rank] = listed
-            text = listed.passage.text
-            chosen = _Candidate(chosen.hit_rank, text, 0, len(text))
-            units[best] = chosen
-        elif cell is None and listed is not None and _continues_lead_in(found_in, chosen):
-            # "give advice and information to people affected by adoption" says nothing
-            # without "All local authorities must appoint an Adoption Support Services
-            # Adviser. The role of the ASSA is to:": the item is quoted after its lead-in.
-            shown = self.searcher.whole_list(found_in, limit=0) or listed
+        shown = None
+        if cell is None and listed is not None:
+            if answers_with_list(question, chosen.text, found_in):
+                # Asked for a list, or the best sentence (or its paragraph) introduces one:
+                # the list is the answer.
+                shown = listed
+            elif _continues_lead_in(found_in, chosen):
+                # "give advice and information to people affected by adoption" says nothing
+                # without "All local authorities must appoint an Adoption Support Services
+                # Adviser. The role of the ASSA is to:": the item is quoted after its lead-in.
+                shown = self.searcher.whole_list(found_in, limit=0) or listed
+        if shown is not None:
             hits[chosen.hit_rank] = shown
-            chosen = _Candidate(chosen.hit_rank, shown.passage.text, 0, len(shown.passage.text))
+            text = shown.passage.text
+            chosen = _Candidate(chosen.hit_rank, text, 0, len(text))
             units[best] = chosen
         elif cell is None:
             chosen = _with_follower(units, chosen, hits)
