@@ -21,7 +21,8 @@ from search.embed.base import Embedder
 from search.errors import InvalidQuery
 from search.index import vectors
 from search.index.store import LoadedIndex
-from search.model import KIND_ALIASES, KINDS, MODES, Hit, Passage, Ranking
+from search.model import MODES, Hit, Passage, Ranking
+from search.retrieve import filters
 from search.retrieve.coverage import Coverage, calibration_questions, calibration_vectors
 from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
@@ -69,7 +70,6 @@ class Searcher:
         chosen = load_glossary(glossary) if glossary else load_glossary()
         self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in visible))
         self.sections = tuple(dict.fromkeys(p.section for p in visible))
-        self._section_key = {s.casefold(): s for s in self.sections}
         texts = [lexical_text(p) for p in visible]
         self.lexical = Lexical(texts)
         # Tuples, not arrays: the re-rank reads them one row at a time.
@@ -128,44 +128,13 @@ class Searcher:
     ) -> tuple[str | None, str | None]:
         """Canonical section and kind, or InvalidQuery naming the valid values (also for an
         unknown document id)."""
-        if document is not None and document not in self.documents:
-            ids = list(self.documents)
-            more = f" ... ({len(ids)} in all; GET /documents lists them)" if len(ids) > 30 else ""
-            raise InvalidQuery(
-                f"unknown document {document!r}; valid documents: {', '.join(ids[:30])}{more}"
-            )
-        if kind is not None:
-            kind = kind.strip().lower()
-            kind = KIND_ALIASES.get(kind, kind)
-            if kind not in KINDS:
-                raise InvalidQuery(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
-        if section is not None:
-            found = self._section_key.get(section.strip().casefold())
-            if found is None:
-                raise InvalidQuery(
-                    f"unknown section {section!r}; valid sections: {'; '.join(self.sections)}"
-                )
-            section = found
-        return section, kind
+        return filters.resolve(self.documents, self.sections, section, kind, document)
 
     def allowed(
         self, section: str | None, kind: str | None, document: str | None = None
     ) -> np.ndarray | None:
         """Row numbers that pass the filters (among the searcher's rows), or None for all."""
-        if section is None and kind is None and document is None:
-            return self.rows
-        rows = range(len(self.passages)) if self.rows is None else self.rows.tolist()
-        passages = self.passages
-        return np.array(
-            [
-                i
-                for i in rows
-                if (section is None or passages[i].section == section)
-                and (kind is None or passages[i].kind == kind)
-                and (document is None or passages[i].document == document)
-            ],
-            dtype=np.int64,
-        )
+        return filters.allowed(self.passages, self.rows, section, kind, document)
 
     def dense(
         self, vector: np.ndarray, k: int, allowed: np.ndarray | None
