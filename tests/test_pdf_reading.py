@@ -11,8 +11,13 @@ import pytest
 from fpdf import FPDF
 
 from search.ingest.corpus import read_file
-from search.ingest.pdf_layout import is_contents_entry
-from search.ingest.pdf_words import Vocabulary, join_lines, rejoin_split_words
+from search.ingest.pdf_layout import (
+    Line,
+    drop_imprint,
+    drop_unnumbered_contents,
+    is_contents_entry,
+)
+from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 from search.model import ParsedDocument
 
 BODY = 11  # pt; lines 15pt apart, paragraphs 26pt apart
@@ -189,6 +194,38 @@ def test_title_from_the_first_page(tmp_path: Path) -> None:
     assert _read(tmp_path, title=kept).title == kept
 
 
+def test_a_volume_under_the_cover_title_is_part_of_the_title(tmp_path: Path) -> None:
+    def cover(title: str | None, under: str) -> str:
+        pdf = FPDF(unit="pt", format="A4")
+        if title is not None:
+            pdf.set_title(title)
+        p = _Page(pdf, header=False, number=None)
+        p.heading("The Children Act 1989", 20)
+        p.y -= 16
+        p.heading("guidance and regulations", 20)
+        p.heading(under, 14)
+        p.line("This guidance is for local authorities.")
+        path = tmp_path / "volume.pdf"
+        pdf.output(str(path))
+        [doc] = read_file(path)
+        return doc.title
+
+    volume = "Volume 3: planning transition to adulthood"
+    expected = f"The Children Act 1989 guidance and regulations: {volume}"
+    assert cover(None, volume) == expected
+    # The series title alone in the metadata, as the cover's prefix, is completed too.
+    assert cover("The Children Act 1989 guidance and regulations", volume) == expected
+    # A subtitle that names no volume stays out of the title.
+    assert cover(None, "Statutory guidance for local authorities") == (
+        "The Children Act 1989 guidance and regulations"
+    )
+    # A note of revision after a dash in the metadata title is dropped.
+    noted = "The Children Act 1989 guidance and regulations for care - update added in 2022"
+    assert cover(noted, "Statutory guidance") == noted.split(" - ")[0]
+    kept = "The Children Act 1989 guidance and regulations - statutory guidance"
+    assert cover(kept, "Statutory guidance") == kept
+
+
 def test_contents_entries() -> None:
     assert is_contents_entry("What legislation does this guidance refer to? 6")
     assert is_contents_entry("Records . . . . . . 4")
@@ -263,6 +300,22 @@ def test_urls_ended_before_the_line_break_keep_the_space() -> None:
     ]
     for first, second in cases:
         assert join_lines(first, second, vocab) == f"{first} {second}"
+
+
+def test_footnote_lines_join_with_a_space_except_inside_a_wrapped_url() -> None:
+    assert (
+        join_pieces(
+            ["4 See https://www.gov.uk/government/publications/working-", "together-to-", "safe"]
+        )
+        == "4 See https://www.gov.uk/government/publications/working-together-to-safe"
+    )
+    assert join_pieces(["5 Available at www.nyas.net/", "Freephone: 0808", "808 1001"]) == (
+        "5 Available at www.nyas.net/ Freephone: 0808 808 1001"
+    )
+    assert join_pieces(["6 See http://www.c4eo.org.uk/files/care_", "leavers.pdf for more"]) == (
+        "6 See http://www.c4eo.org.uk/files/care_leavers.pdf for more"
+    )
+    assert join_pieces([]) == ""
 
 
 def test_footnotes_rank_below_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -343,3 +396,45 @@ def test_a_footnote_carried_over_a_page_stays_a_footnote(tmp_path: Path) -> None
         "notified to the carer.",
         "3 Another note.",
     ]
+
+
+def _lines(*texts: str) -> list[Line]:
+    return [Line(t, 11.0, 800.0 - 15 * i, 72.0, False, 11.0) for i, t in enumerate(texts)]
+
+
+def _texts(pages: list[list[Line]]) -> list[list[str]]:
+    return [[line.text for line in lines] for lines in pages]
+
+
+def test_the_imprint_on_the_last_pages_is_dropped_to_the_end() -> None:
+    pages = [
+        _lines("Support for care leavers.", "\u00a9 is the copyright sign."),
+        _lines("Citizens Advice Bureau"),
+        _lines("\u00a9 Crown copyright 2025", "This publication is licensed under the terms"),
+        _lines("Reference: DFE-00123-2025"),
+    ]
+    assert _texts(drop_imprint(pages)) == [
+        ["Support for care leavers.", "\u00a9 is the copyright sign."],  # not a last page
+        ["Citizens Advice Bureau"],
+        [],
+        [],
+    ]
+    plain = [pages[1], _lines("More text.")]
+    assert _texts(drop_imprint(plain)) == _texts(plain)  # no imprint: all kept
+
+
+def test_a_contents_list_without_page_numbers_is_dropped() -> None:
+    entries = ["PART 1", "General", "1. Citation and commencement", "2. Interpretation"]
+    pages = [
+        _lines("The Care Leavers Regulations", "CONTENTS", *entries[:3]),
+        _lines(entries[3], "The Secretary of State makes these Regulations:"),
+        _lines("PART 1", "General", "Citation and commencement", "1. These Regulations..."),
+        _lines("Interpretation", "2. In these Regulations"),
+    ]
+    kept = _texts(drop_unnumbered_contents(pages))
+    assert kept[0] == ["The Care Leavers Regulations"]
+    assert kept[1] == ["The Secretary of State makes these Regulations:"]
+    assert kept[2:] == _texts(pages[2:])
+    # Too few lines repeated further on: no contents list, nothing dropped.
+    short = [_lines("Contents", "PART 1", "General", "The plan is reviewed."), pages[2]]
+    assert _texts(drop_unnumbered_contents(short)) == _texts(short)

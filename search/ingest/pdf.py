@@ -33,11 +33,13 @@ from search.ingest.pdf_layout import (
     body_size,
     drop_contents,
     drop_furniture,
+    drop_imprint,
+    drop_unnumbered_contents,
     make_line,
     page_fragments,
     split_footnotes,
 )
-from search.ingest.pdf_words import Vocabulary, join_lines, rejoin_split_words
+from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 
 # pypdf logs what it repairs in damaged files; without a handler of its own, Python prints
 # those warnings on stderr, above the one-line message that refuses the file.
@@ -59,6 +61,14 @@ _SINGLE_NUMBER = re.compile(r"^(\d{1,3})\.\s+")
 # inside closing quotes or brackets.
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
 _POOR_TITLE = re.compile(r"^(microsoft (word|powerpoint) - |untitled)|\.(docx?|pdf|rtf|odt)$", re.I)
+# A volume or part of a series, set under the series title on the cover: part of the title,
+# or the volumes of one series would share one name.
+_VOLUME = re.compile(r"^(volume|vol\.|part|book)\s+(\d+|[ivxlc]+|one|two|three|four|five)\b", re.I)
+# A note of revision after a dash ("... - update note added to start in August 2022"):
+# publication history, not title.
+_REVISION = re.compile(
+    r"\s+[-\u2013\u2014]\s+[^-\u2013\u2014]*\b(updated?|revised|amended)\b[^-\u2013\u2014]*$", re.I
+)
 
 
 @dataclass
@@ -255,24 +265,35 @@ def _document_items(
     return out
 
 
+def _cover_runs(first_page: Sequence[Line]) -> tuple[str, str]:
+    """The first page's largest text, joined across its lines, and the run of lines that
+    directly follows it in one type size (a subtitle, if any)."""
+    shown = [line for line in first_page if line.text.strip(" .-")]
+    if not shown:
+        return "", ""
+    largest = max(line.size for line in shown)
+    start = next(i for i, line in enumerate(shown) if line.size == largest)
+    end = next((i for i in range(start, len(shown)) if shown[i].size != largest), len(shown))
+    after = shown[end:]
+    sub = [
+        line.text
+        for line in after[
+            : next((i for i, x in enumerate(after) if x.size != after[0].size), len(after))
+        ]
+    ]
+    return " ".join(line.text for line in shown[start:end]), " ".join(sub)
+
+
 def _title(reader: PdfReader, first_page: Sequence[Line]) -> str | None:
     """The metadata title, unless it is missing or poor (a file name, "Microsoft Word - ...",
     under three words, a prefix of the first page's title, or sharing under half its words
     with the first page, as a template's leftover title does); then the largest text on the
-    first page, joined across its lines."""
+    first page, joined across its lines. A volume set under it ("Volume 3: planning
+    transition to adulthood") is added; a trailing note of revision is dropped."""
     meta = reader.metadata
     declared = clean(str(meta.title)) if meta is not None and meta.title else ""
-    shown = [line for line in first_page if line.text.strip(" .-")]
-    page_title = ""
-    if shown:
-        largest = max(line.size for line in shown)
-        run: list[str] = []
-        for line in shown:
-            if line.size == largest:
-                run.append(line.text)
-            elif run:
-                break
-        page_title = " ".join(run)
+    declared = _REVISION.sub("", declared)
+    page_title, subtitle = _cover_runs(first_page)
     words = declared.casefold().split()
     on_page = set(" ".join(line.text for line in first_page).casefold().split())
     poor = (
@@ -282,7 +303,10 @@ def _title(reader: PdfReader, first_page: Sequence[Line]) -> str | None:
         or page_title.casefold().startswith(declared.casefold())
         or (bool(on_page) and sum(w in on_page for w in words) < len(words) / 2)
     )
-    return (page_title or declared or None) if poor else declared
+    title = (page_title or declared) if poor else declared
+    if title and _VOLUME.match(subtitle) and subtitle.casefold() not in title.casefold():
+        title = f"{title}: {subtitle}"
+    return title or None
 
 
 def _open(data: bytes, path: Path) -> PdfReader:
@@ -305,7 +329,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         for page in reader.pages
     ]
     body = body_size(raw)
-    pages = drop_furniture(raw)
+    pages = drop_unnumbered_contents(drop_imprint(drop_furniture(raw)))
     notes: list[list[str]] = []
     for i, lines in enumerate(pages):
         kept, page_notes, carried = split_footnotes(drop_contents(lines), body)
@@ -313,7 +337,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         if carried:
             earlier = next((n for n in reversed(notes) if n), None)
             if earlier is not None:
-                earlier[-1] = f"{earlier[-1]} {carried}"
+                earlier[-1] = join_pieces([earlier[-1], carried])
             else:  # no note to carry on: a note of its own rather than body text
                 page_notes.insert(0, carried)
         notes.append(page_notes)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.ingest.base import clean
+from search.ingest.pdf_words import join_pieces
 
 # A footnote reference: a digit run at most this fraction of the preceding text's size...
 MARKER_SIZE = 0.85
@@ -30,9 +31,13 @@ RUNNING_SHARE = 0.6
 # and they are at least this share of its lines; a page mostly such a run is dropped whole.
 CONTENTS_ENTRIES = 4
 CONTENTS_SHARE = 0.6
+# A publication's imprint (a line opening with "©", then licence and ordering text) is
+# looked for on this many last pages: a back cover, or the foot of the last page.
+IMPRINT_PAGES = 2
 
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
 _CONTENTS_ENTRY = re.compile(r"^(?=.*[A-Za-z]{2}).{3,}?(?:\s*(?:\.{2,}|\u2026+)\s*|\s+)\d{1,3}$")
+_ENTRY_NUMBER = re.compile(r"^[A-Z]?\d{1,3}(?:\.\d{1,3})*[.)]?\s+")
 _MARKER = re.compile(r"^(\d{1,3})(?!\d)")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}(?!\d)")
 _BOLD = re.compile(r"bold|black|heavy|semibold", re.IGNORECASE)
@@ -232,6 +237,47 @@ def drop_contents(lines: Sequence[Line]) -> list[Line]:
     return [line for line, gone in zip(lines, drop, strict=True) if not gone]
 
 
+def drop_imprint(pages: Sequence[Sequence[Line]]) -> list[list[Line]]:
+    """Pages without the imprint on the last ones: from a line opening with "©" ("© Crown
+    copyright 2025 / This publication is licensed under ...") to the end of the document.
+    Boilerplate, it would otherwise glue itself to the last paragraph or list item."""
+    out = [list(lines) for lines in pages]
+    for p in range(max(0, len(out) - IMPRINT_PAGES), len(out)):
+        cut = next((i for i, line in enumerate(out[p]) if line.text.startswith("©")), None)
+        if cut is not None:
+            out[p] = out[p][:cut]
+            for later in range(p + 1, len(out)):
+                out[later] = []
+            break
+    return out
+
+
+def _entry_key(text: str) -> str:
+    return " ".join(_ENTRY_NUMBER.sub("", text).split()).casefold()
+
+
+def drop_unnumbered_contents(pages: Sequence[Sequence[Line]]) -> list[list[Line]]:
+    """Pages without a contents list that gives no page numbers, such as a statutory
+    instrument's ("CONTENTS / PART 1 / General / 1. Citation, commencement and application
+    ..."): after a line reading "Contents", the lines the document repeats further on as its
+    own headings, running over a page break. The list ends at the first line it does not
+    repeat; a list with fewer than CONTENTS_ENTRIES such lines is left alone."""
+    flat = [(p, line) for p, lines in enumerate(pages) for line in lines]
+    last: dict[str, int] = {}
+    for i, (_, line) in enumerate(flat):
+        last[_entry_key(line.text)] = i
+    gone: set[int] = set()
+    for i, (_, line) in enumerate(flat):
+        if line.text.strip().casefold() != "contents":
+            continue
+        j = i + 1
+        while j < len(flat) and last.get(_entry_key(flat[j][1].text), -1) > j:
+            j += 1
+        if j - i - 1 >= CONTENTS_ENTRIES:
+            gone.update(id(line) for _, line in flat[i:j])
+    return [[line for line in lines if id(line) not in gone] for lines in pages]
+
+
 def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], list[str], str]:
     """The page's body lines, its footnotes, and the end of a footnote carried over from the
     previous page. Footnotes are small-type lines below all body text, each note starting on
@@ -263,4 +309,4 @@ def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], lis
             notes.append([line.text])
         else:
             notes[-1].append(line.text)
-    return body_lines, [" ".join(n) for n in notes], " ".join(carried)
+    return body_lines, [join_pieces(n) for n in notes], join_pieces(carried)

@@ -113,6 +113,19 @@ def join_lines(first: str, second: str, vocab: Vocabulary) -> str:
     return f"{first} {second}"
 
 
+def join_pieces(pieces: Iterable[str]) -> str:
+    """Lines of a footnote as one text: a space between them, none inside a wrapped URL."""
+    text = ""
+    for piece in pieces:
+        if not text:
+            text = piece
+        elif wraps_url(text, piece):
+            text += piece
+        else:
+            text = f"{text} {piece}"
+    return text
+
+
 def rejoin_split_words(text: str, vocab: Vocabulary) -> str:
     """'m akes' as 'makes' when the document writes 'makes' and the shorter piece ('m') is
     no word of its own there ("a bout" stays: "a" is a word, and so may "bout" be)."""
