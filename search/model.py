@@ -17,8 +17,9 @@ MODES = ("hybrid", "dense", "bm25")
 
 # paragraph: prose; item: a list item; theme, learning, finding: a list item whose lead-in
 # says the list gives themes, lessons or findings; statistic: one figure of a table;
-# footnote: a note at the foot of a page.
-KINDS = ("paragraph", "item", "theme", "learning", "finding", "statistic", "footnote")
+# footnote: a note at the foot of a page; reference: a list item that is a link to another
+# publication or site (a reading list's entry).
+KINDS = ("paragraph", "item", "theme", "learning", "finding", "statistic", "footnote", "reference")
 # Names the API accepted before, for the kinds they meant.
 KIND_ALIASES = {"summary": "paragraph"}
 # A group name as documents' audiences, keys files and single sign-on headers spell it.
@@ -80,6 +81,8 @@ class Block:
     end: int
     level: int = 0  # heading depth; 0 for headings found by shape rather than by '#'
     rows: tuple[tuple[tuple[str, int, int], ...], ...] = field(default=())
+    # A list item that is a link to another publication or site, all of it (a reading list).
+    link: bool = False
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,19 @@ def test_a_sentence_pointing_back_is_quoted_with_the_one_before(
     (tmp_path / "b").mkdir()
     alone = Answerer(searcher_of(tmp_path / "b", "alone.md", f"# Smoking\n\n{turn}\n"))
     assert alone.answer(question).answer == turn
+
+
+def test_a_reading_list_entry_is_not_the_answer_while_a_sentence_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = "[Fostering services: national minimum standards](https://example.org/nms)"
+    rule = "Foster carers receive an allowance of no less than the national minimum."
+    text = f"# Fostering\n\nFurther reading:\n\n- {entry}\n\n{rule}\n"
+    answerer = Answerer(searcher_of(tmp_path, "fostering.md", text))
+    question = "fostering services national minimum standards allowance"
+    monkeypatch.setattr(tuning, "REFERENCE_ANSWERS", True)
+    assert answerer.answer(question).answer == entry
+    monkeypatch.setattr(tuning, "REFERENCE_ANSWERS", False)
+    assert answerer.answer(question).answer == rule
+    # Asked for references only, an entry is still the answer.
+    assert answerer.answer(question, kind="reference").answer == entry

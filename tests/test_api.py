@@ -64,7 +64,8 @@ def test_filters(client: TestClient) -> None:
         ({"q": "ok", "k": "many"}, "k"),
         (
             {"q": "ok", "kind": "poem"},
-            "valid kinds: paragraph, item, theme, learning, finding, statistic, footnote",
+            "valid kinds: paragraph, item, theme, learning, finding, statistic, footnote, "
+            "reference",
         ),
         ({"q": "ok", "section": "Nowhere"}, "valid sections:"),
     ],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from search.chunk.passages import chunk_blocks, chunk_document
 from search.index.store import read_jsonl
+from search.ingest.corpus import read_file
 from search.model import Block, Passage
 
 MARKDOWN = """# Guidance
@@ -94,3 +95,30 @@ def test_a_title_heading_that_starts_the_title_stays_out_of_the_path() -> None:
     # A short heading that merely starts the title is a section like any other.
     [passage] = chunk_blocks(blocks[1:], "d", "Summary of the guidance")
     assert passage.headings == ("Summary",)
+
+
+def test_a_list_item_that_is_all_a_link_is_a_reference() -> None:
+    source = (
+        "# Further reading\n\nThese may help:\n\n"
+        "- [Working Together to Safeguard Children](https://www.gov.uk/wt)\n"
+        "- See [the code](https://example.org/code) for how the duty applies.\n"
+    )
+    passages = chunk_document(source, "d")
+    assert [(p.kind, p.list_id is not None) for p in passages] == [
+        ("paragraph", True),
+        ("reference", True),  # still shown whole with its list
+        ("item", True),  # a link on a few words of a sentence is no reference
+    ]
+
+
+def test_html_list_items_that_are_links_are_references(tmp_path: Path) -> None:
+    page = tmp_path / "links.html"
+    page.write_text(
+        "<html><body><h1>Resources</h1><p>Read:</p><ul>"
+        '<li><a href="https://example.org/wt">Working Together to Safeguard Children</a></li>'
+        '<li>The duty in <a href="https://example.org/s17">section 17</a> applies to all.</li>'
+        '<li><a href="#top">Back to the top of this page</a></li>'
+        "</ul></body></html>"
+    )
+    [doc] = read_file(page)
+    assert [p.kind for p in doc.passages] == ["paragraph", "reference", "item", "item"]

@@ -16,6 +16,7 @@ from search.ingest.pdf_layout import (
     drop_imprint,
     drop_unnumbered_contents,
     is_contents_entry,
+    is_linked,
 )
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 from search.model import ParsedDocument
@@ -224,6 +225,45 @@ def test_a_volume_under_the_cover_title_is_part_of_the_title(tmp_path: Path) -> 
     assert cover(noted, "Statutory guidance") == noted.split(" - ")[0]
     kept = "The Children Act 1989 guidance and regulations - statutory guidance"
     assert cover(kept, "Statutory guidance") == kept
+
+
+def test_a_line_is_linked_when_links_cover_its_text() -> None:
+    line = Line("• Working Together to Safeguard Children", 12.0, 600.0, 89.0, False, 12.0)
+    width = len(line.text) * 12.0 * 0.5
+    assert is_linked(line, [(105.0, 596.0, 89.0 + width, 612.0)])
+    # Split over two boxes, as a PDF writer often does, it is still covered.
+    assert is_linked(line, [(105.0, 596.0, 200.0, 612.0), (199.0, 596.0, 89.0 + width, 612.0)])
+    assert not is_linked(line, [(105.0, 596.0, 160.0, 612.0)])  # a few words of it
+    assert not is_linked(line, [(105.0, 620.0, 89.0 + width, 636.0)])  # the line above
+    assert not is_linked(line, [])
+
+
+def test_a_list_item_that_is_a_link_reads_as_a_reference(tmp_path: Path) -> None:
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.core_fonts_encoding = "windows-1252"  # for the bullet character
+    p = _Page(pdf, header=False, number=None)
+    p.heading("Further information", 16)
+    p.line("These publications may help:")
+    for text, linked in (
+        ("\u2022 Working Together to Safeguard Children", "whole"),
+        ("\u2022 The duty in section 17 applies to every child in need.", "part"),
+        ("\u2022 Keeping children safe in education", "none"),
+    ):
+        width = pdf.get_string_width(text)
+        if linked == "whole":
+            pdf.link(72, p.y - BODY, width, BODY + 4, "https://example.org/guidance")
+        elif linked == "part":
+            pdf.link(150, p.y - BODY, 50, BODY + 4, "https://example.org/s17")
+        p.line(text)
+    path = tmp_path / "links.pdf"
+    pdf.output(str(path))
+    [doc] = read_file(path)
+    assert [(p.kind, p.text) for p in doc.passages] == [
+        ("paragraph", "These publications may help:"),
+        ("reference", "Working Together to Safeguard Children"),
+        ("item", "The duty in section 17 applies to every child in need."),
+        ("item", "Keeping children safe in education"),
+    ]
 
 
 def test_contents_entries() -> None:

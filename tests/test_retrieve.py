@@ -176,6 +176,15 @@ def test_glossary_setting_replaces_the_bundled_one(
             "How often should",
             "The personal adviser should",
         ),
+        (  # a reading list's entry: a link to another publication, all of it
+            "Further reading:\n\n- [Personal adviser visits to care leavers](https://example.org/pa)"
+            "\n- [Staying put](https://example.org/sp)\n\n"
+            "The personal adviser visits each care leaver at least every eight weeks.",
+            "personal adviser visits to care leavers",
+            "REFERENCE_PENALTY",
+            "Further reading:",
+            "The personal adviser visits",
+        ),
     ],
 )
 def test_a_passage_that_says_little_ranks_below_one_that_answers(

@@ -102,6 +102,10 @@ class Answerer:
             for text, start, end in answer_units(hit.passage)
             if says_something(text)
         ]
+        if not tuning.REFERENCE_ANSWERS:
+            # A reading list's entry names a publication; it answers nothing itself.
+            said = [u for u in units if hits[u.hit_rank].passage.kind != "reference"]
+            units = said or units
         if not units:
             return Answer(asked, False, None, 0.0, (), "No sentence answers this.", question)
         scores = self._score(question, hits, units)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from search.chunk.text import MAX_PASSAGE_CHARS
 from search.model import Block
 
 _BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022\u25aa\u25e6\u2023]|\d{1,3}[.)])[ \t]+")
 _MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# A list item that is one Markdown link to another site, all of it: a reading list's entry.
+_LINK_ITEM = re.compile(r"^\[[^\]]+\]\((?:https?://|www\.)[^)\s]+\)[.;,]?$", re.IGNORECASE)
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -102,7 +105,8 @@ def _group_blocks(group: list[tuple[str, int]]) -> Iterator[Block]:
         if bullet:
             marker = _BULLET.match(bullet[0][0])
             _, start, end = span(bullet, marker.end() if marker else 0)
-            yield Block("bullet", "", start, end)
+            said = " ".join(line.strip() for line, _ in bullet)[marker.end() if marker else 0 :]
+            yield Block("bullet", "", start, end, link=bool(_LINK_ITEM.match(said.strip())))
         if table:
             rows = tuple(
                 _table_cells(line, off) for line, off in table if not _PIPE_SEPARATOR.match(line)
@@ -149,7 +153,7 @@ def _group_blocks(group: list[tuple[str, int]]) -> Iterator[Block]:
 
 def _fill_text(blocks: list[Block], source: str) -> list[Block]:
     return [
-        b if b.text or b.type == "table" else Block(b.type, source[b.start : b.end], b.start, b.end)
+        b if b.text or b.type == "table" else replace(b, text=source[b.start : b.end])
         for b in blocks
     ]
 

@@ -120,7 +120,7 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
                 list_kind_now = list_kind(lead_in)
                 list_id = None
             for text, start, end in pieces(block.text, block.start):
-                pid = add(list_kind_now, text, start, end)
+                pid = add("reference" if block.link else list_kind_now, text, start, end)
                 if list_id is None:
                     list_id = f"{pid}~list"
                     passages[-1] = replace(passages[-1], list_id=list_id)

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from search.errors import CorpusError
 from search.model import Block
 
+# A list item is a link (a reading list's entry) when links cover this share of its text.
+LINK_SHARE = 0.75
+
 
 @dataclass(frozen=True)
 class Extracted:
@@ -45,13 +48,13 @@ class BlockWriter:
         if text:
             self.blocks.append(Block("heading", text, *self._write(text), level=max(level, 1)))
 
-    def paragraph(self, text: str, kind: str = "paragraph") -> None:
+    def paragraph(self, text: str, kind: str = "paragraph", link: bool = False) -> None:
         text = clean(text)
         if text:
-            self.blocks.append(Block(kind, text, *self._write(text)))
+            self.blocks.append(Block(kind, text, *self._write(text), link=link))
 
-    def bullet(self, text: str) -> None:
-        self.paragraph(text, "bullet")
+    def bullet(self, text: str, link: bool = False) -> None:
+        self.paragraph(text, "bullet", link)
 
     def table(self, rows: Sequence[Sequence[str]]) -> None:
         """Rows of cell texts; empty cells stay so that columns line up with the header."""

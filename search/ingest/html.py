@@ -18,7 +18,7 @@ from bs4.dammit import EncodingDetector
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from search.errors import CorpusError
-from search.ingest.base import BlockWriter, Extracted, check_url, clean
+from search.ingest.base import LINK_SHARE, BlockWriter, Extracted, check_url, clean
 
 _DROP_TAGS = (
     "head script style noscript template iframe object embed svg canvas form button select "
@@ -116,6 +116,15 @@ def flat_text(el: Tag) -> str:
     return clean("".join(parts))
 
 
+def _all_link(li: Tag, text: str) -> bool:
+    """Whether a list item's text is (nearly) all links to other pages or sites: a reading
+    list's entry. A link within the page ("#top") does not count."""
+    linked = sum(
+        len(flat_text(a)) for a in li.find_all("a", href=True) if not str(a["href"]).startswith("#")
+    )
+    return bool(text) and linked >= LINK_SHARE * len(text)
+
+
 class _Walker:
     def __init__(self) -> None:
         self.out = BlockWriter()
@@ -159,7 +168,8 @@ class _Walker:
             nested = [x for x in li.find_all(["ul", "ol"]) if x.find_parent("li") is li]
             for x in nested:
                 x.extract()
-            self.out.bullet(flat_text(li))
+            text = flat_text(li)
+            self.out.bullet(text, link=_all_link(li, text))
             for x in nested:
                 self.list(x)
 

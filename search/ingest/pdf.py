@@ -20,7 +20,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from search.ingest.pdf_layout import (
     drop_furniture,
     drop_imprint,
     drop_unnumbered_contents,
+    is_linked,
+    link_boxes,
     make_line,
     page_fragments,
     split_footnotes,
@@ -82,6 +84,7 @@ class _Item:
     numbered: bool = False  # opens with its paragraph number
     x: float = 0.0  # where its first line starts (a list item's continuation is indented)
     style: tuple[float, bool] = (0.0, False)  # a heading's type size and weight
+    linked: bool = False  # a list item whose every line is a link's (a reading list entry)
 
 
 def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
@@ -182,7 +185,7 @@ def _page_items(
         if heading_line:
             items.append(_Item("heading", text, page, style=line.style))
         elif bullet and not text[bullet.end() :][:1].isdigit():
-            items.append(_Item("bullet", text[bullet.end() :], page, x=line.x))
+            items.append(_Item("bullet", text[bullet.end() :], page, x=line.x, linked=line.linked))
         elif _NUMBERED.match(text) and ended:
             items.append(_Item("paragraph", text, page, numbered=True, x=line.x))
         elif (
@@ -194,6 +197,7 @@ def _page_items(
             items.append(_Item("paragraph", text, page, x=line.x))
         else:
             last.text = join_lines(last.text, text, vocab)
+            last.linked = last.linked and line.linked
         prev = line
     for item in items:
         if item.type == "heading" and len(item.text) > HEADING_CHARS:
@@ -254,7 +258,9 @@ def _document_items(
     for number, lines in enumerate(pages):
         items = _page_items(lines, number, body, headings, vocab)
         if items and out and _continues(out[-1], items[0]):
-            out[-1].text = join_lines(out[-1].text, items.pop(0).text, vocab)
+            first = items.pop(0)
+            out[-1].text = join_lines(out[-1].text, first.text, vocab)
+            out[-1].linked = out[-1].linked and first.linked
         out.extend(pending)
         out.extend(items)
         pending = [_Item("footnote", note, number) for note in notes[number]]
@@ -322,12 +328,19 @@ def _open(data: bytes, path: Path) -> PdfReader:
     return reader
 
 
+def _page_lines(page: Any) -> list[Line]:
+    lines = [line for frags in page_fragments(page) if (line := make_line(frags)) is not None]
+    boxes = link_boxes(page)
+    return (
+        [replace(line, linked=True) if is_linked(line, boxes) else line for line in lines]
+        if boxes
+        else lines
+    )
+
+
 def read_pdf(data: bytes, path: Path) -> Extracted:
     reader = _open(data, path)
-    raw = [
-        [line for frags in page_fragments(page) if (line := make_line(frags)) is not None]
-        for page in reader.pages
-    ]
+    raw = [_page_lines(page) for page in reader.pages]
     body = body_size(raw)
     pages = drop_unnumbered_contents(drop_imprint(drop_furniture(raw)))
     notes: list[list[str]] = []
@@ -349,7 +362,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         if item.type == "heading":
             writer.heading(item.text, item.level)
         else:
-            writer.paragraph(item.text, item.type)
+            writer.paragraph(item.text, item.type, link=item.linked)
         if len(writer.blocks) > count:
             starts.setdefault(item.page, writer.blocks[-1].start)
     found = writer.extracted(_title(reader, raw[0] if raw else []))

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from search.ingest.base import clean
+from search.ingest.base import LINK_SHARE, clean
 from search.ingest.pdf_words import join_pieces
 
 # A footnote reference: a digit run at most this fraction of the preceding text's size...
@@ -34,6 +34,9 @@ CONTENTS_SHARE = 0.6
 # A publication's imprint (a line opening with "©", then licence and ordering text) is
 # looked for on this many last pages: a back cover, or the foot of the last page.
 IMPRINT_PAGES = 2
+# A line is a link's when links to other documents or sites cover LINK_SHARE of its width,
+# the width estimated at CHAR_WIDTH of the type size per character (common sans fonts).
+CHAR_WIDTH = 0.5
 
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
 _CONTENTS_ENTRY = re.compile(r"^(?=.*[A-Za-z]{2}).{3,}?(?:\s*(?:\.{2,}|\u2026+)\s*|\s+)\d{1,3}$")
@@ -65,6 +68,7 @@ class Line:
     x: float  # where the line's text starts
     bold: bool  # every fragment bold
     first_size: float  # the size of the line's first fragment (a footnote's number is smaller)
+    linked: bool = False  # its text is a link to another document or site (is_linked)
 
     @property
     def style(self) -> tuple[float, bool]:
@@ -163,6 +167,45 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     size = max(f.size for f in shown)
     base = next(f for f in shown if f.size == size)
     return Line(text, size, base.y, shown[0].x, all(f.bold for f in shown), shown[0].size)
+
+
+def link_boxes(page: Any) -> list[tuple[float, float, float, float]]:
+    """The rectangles (x0, y0, x1, y1) of the page's links to other documents or sites; a
+    link within the document (a contents entry) is left out."""
+    boxes = []
+    for ref in page.get("/Annots") or []:
+        try:
+            annot = ref.get_object()
+            action = annot.get("/A")
+            action = action.get_object() if action is not None else None
+            if annot.get("/Subtype") != "/Link" or action is None or action.get("/S") != "/URI":
+                continue
+            x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+        except Exception:  # a damaged annotation is no link
+            continue
+        boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+    return boxes
+
+
+def is_linked(line: Line, boxes: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Whether links cover (nearly) all of the line's text, as in a reading list's entry
+    ("• Adoption statutory guidance"); a link on a few words of a sentence does not count."""
+    width = len(line.text) * line.size * CHAR_WIDTH
+    if width <= 0:
+        return False
+    start, end = line.x, line.x + width
+    spans = sorted(
+        (max(x0, start), min(x1, end))
+        for x0, y0, x1, y1 in boxes
+        if y0 - 2 <= line.y <= y1 + 2 and x1 > start and x0 < end
+    )
+    covered, reach = 0.0, start
+    for a, b in spans:
+        a = max(a, reach)
+        if b > a:
+            covered += b - a
+            reach = b
+    return covered >= LINK_SHARE * width
 
 
 def body_size(pages: Sequence[Sequence[Line]]) -> float:

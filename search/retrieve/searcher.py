@@ -294,6 +294,8 @@ class Searcher:
             )
             if kind == "footnote":  # a reference at the foot of a page, not the text itself
                 score -= tuning.FOOTNOTE_PENALTY
+            elif kind == "reference":
+                score -= tuning.REFERENCE_PENALTY
             if self._short[row]:
                 score -= tuning.SHORT_PENALTY
             if self._asks[row]:
