@@ -216,3 +216,36 @@ def test_password_protected_pdf_is_refused(tmp_path: Path) -> None:
     writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
     writer.write(tmp_path / "restricted.pdf")
     assert read_file(tmp_path / "restricted.pdf")[0].pages == 3
+
+
+def test_docx_list_items_that_are_links_are_references(tmp_path: Path) -> None:
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_paragraph("These may help:")
+
+    def linked_item(text: str, url: str, after: str = "") -> None:
+        p = d.add_paragraph(style="List Bullet")
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), d.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True))
+        run, said = OxmlElement("w:r"), OxmlElement("w:t")
+        said.text = text
+        run.append(said)
+        link.append(run)
+        p._p.append(link)
+        if after:
+            p.add_run(after)
+
+    linked_item("Working Together to Safeguard Children", "https://example.org/wt")
+    linked_item("Section 17", "https://example.org/s17", " applies to every child in need.")
+    path = tmp_path / "reading.docx"
+    d.save(str(path))
+    [doc] = read_file(path)
+    assert [(p.kind, p.text) for p in doc.passages] == [
+        ("paragraph", "These may help:"),
+        ("reference", "Working Together to Safeguard Children"),
+        ("item", "Section 17 applies to every child in need."),
+    ]

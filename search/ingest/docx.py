@@ -12,7 +12,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from search.errors import CorpusError
-from search.ingest.base import BlockWriter, Extracted
+from search.ingest.base import LINK_SHARE, BlockWriter, Extracted
 
 _HEADING_STYLE = re.compile(r"^heading ([1-9])$", re.IGNORECASE)
 
@@ -42,6 +42,14 @@ def _is_list_item(paragraph: Paragraph) -> bool:
     return ppr is not None and ppr.numPr is not None
 
 
+def _all_link(paragraph: Paragraph) -> bool:
+    """Whether a list item's text is (nearly) all links to other documents or sites: a
+    reading list's entry. A link to a place in the document (a bookmark) does not count."""
+    text = paragraph.text.strip()
+    linked = sum(len(h.text.strip()) for h in paragraph.hyperlinks if h.address)
+    return bool(text) and linked >= LINK_SHARE * len(text)
+
+
 def _table(out: BlockWriter, table: Table) -> None:
     grid = []
     for row in table.rows:
@@ -68,7 +76,7 @@ def read_docx(data: bytes, path: Path) -> Extracted:
         if level is not None:
             out.heading(item.text, level)
         elif _is_list_item(item):
-            out.bullet(item.text)
+            out.bullet(item.text, link=_all_link(item))
         else:
             out.paragraph(item.text)
     if not out.blocks:
