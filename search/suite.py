@@ -148,6 +148,12 @@ def run_suite(
         owner = next(x for x in collections if x.name == (c.index_of or c.name))
         if owner.name not in searchers:
             searchers[owner.name] = open_collection(owner, settings, say)
+            if say:
+                # Which graph the build kept moves the numbers a little (docs/evaluation.md).
+                model = searchers[owner.name].index.manifest.query_model
+                kept = model.quantisation if model is not None else "sentence-transformers"
+                kept = "float32" if kept == "none" else kept
+                say(f"{owner.name}: query model {kept}")
         gold = _split([q for path in c.questions for q in load_gold(path)], split)
         for m in modes:
             report = evaluate_gold(searchers[owner.name], gold, m)

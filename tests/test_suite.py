@@ -67,8 +67,11 @@ def test_run_suite_reports_the_held_out_half(
     monkeypatch.setattr(search.embed.st, "load_embedder", lambda *_a, **_k: fake)
     collections = suite.load_collections(_toml(tmp_path))
     settings = Settings(index_dir=tmp_path / "index" / "default", onnx=False)
-    rows = suite.run_suite(collections, settings, ["bm25"], split="heldout")
+    said: list[str] = []
+    rows = suite.run_suite(collections, settings, ["bm25"], split="heldout", say=said.append)
     assert [(r.collection, r.mode) for r in rows] == [("one", "bm25"), ("again", "bm25")]
+    # The query model the index keeps is said once per index (the fake has no ONNX export).
+    assert [m for m in said if "query model" in m] == ["one: query model sentence-transformers"]
     assert rows[0].metrics["questions"] == 1 and rows[0].metrics["offtopic_questions"] == 1
     everything = suite.run_suite(collections, settings, ["bm25"], split="all", only=["one"])
     assert everything[0].metrics["questions"] == 2
