@@ -79,6 +79,12 @@ class BlockWriter:
         return Extracted("".join(self._parts), tuple(self.blocks), clean(title or "") or None, url)
 
 
+def mostly_linked(linked: float, extent: float) -> bool:
+    """Whether links cover enough of a list item (characters, or a PDF line's width) for it
+    to be a reading list's entry rather than a sentence with a link in it."""
+    return extent > 0 and linked >= LINK_SHARE * extent
+
+
 def clean(text: str) -> str:
     """Runs of white space (line breaks, non-breaking spaces) as one space, trimmed."""
     return " ".join(text.split())

@@ -12,7 +12,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from search.errors import CorpusError
-from search.ingest.base import LINK_SHARE, BlockWriter, Extracted
+from search.ingest.base import BlockWriter, Extracted, mostly_linked
 
 _HEADING_STYLE = re.compile(r"^heading ([1-9])$", re.IGNORECASE)
 
@@ -47,7 +47,7 @@ def _all_link(paragraph: Paragraph) -> bool:
     reading list's entry. A link to a place in the document (a bookmark) does not count."""
     text = paragraph.text.strip()
     linked = sum(len(h.text.strip()) for h in paragraph.hyperlinks if h.address)
-    return bool(text) and linked >= LINK_SHARE * len(text)
+    return mostly_linked(linked, len(text))
 
 
 def _table(out: BlockWriter, table: Table) -> None:

@@ -18,7 +18,7 @@ from bs4.dammit import EncodingDetector
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from search.errors import CorpusError
-from search.ingest.base import LINK_SHARE, BlockWriter, Extracted, check_url, clean
+from search.ingest.base import BlockWriter, Extracted, check_url, clean, mostly_linked
 
 _DROP_TAGS = (
     "head script style noscript template iframe object embed svg canvas form button select "
@@ -122,7 +122,7 @@ def _all_link(li: Tag, text: str) -> bool:
     linked = sum(
         len(flat_text(a)) for a in li.find_all("a", href=True) if not str(a["href"]).startswith("#")
     )
-    return bool(text) and linked >= LINK_SHARE * len(text)
+    return mostly_linked(linked, len(text))
 
 
 class _Walker:

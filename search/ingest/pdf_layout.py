@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from search.ingest.base import LINK_SHARE, clean
+from search.ingest.base import clean, mostly_linked
 from search.ingest.pdf_words import join_pieces
 
 # A footnote reference: a digit run at most this fraction of the preceding text's size...
@@ -205,7 +205,7 @@ def is_linked(line: Line, boxes: Sequence[tuple[float, float, float, float]]) ->
         if b > a:
             covered += b - a
             reach = b
-    return covered >= LINK_SHARE * width
+    return mostly_linked(covered, width)
 
 
 def body_size(pages: Sequence[Sequence[Line]]) -> float:
