@@ -271,6 +271,11 @@ def _document_items(
     return out
 
 
+def _one_size(lines: Sequence[Line]) -> int:
+    """How many of the lines, from the first, are set in the first one's type size."""
+    return next((i for i, line in enumerate(lines) if line.size != lines[0].size), len(lines))
+
+
 def _cover_runs(first_page: Sequence[Line]) -> tuple[str, str]:
     """The first page's largest text, joined across its lines, and the run of lines that
     directly follows it in one type size (a subtitle, if any)."""
@@ -279,15 +284,10 @@ def _cover_runs(first_page: Sequence[Line]) -> tuple[str, str]:
         return "", ""
     largest = max(line.size for line in shown)
     start = next(i for i, line in enumerate(shown) if line.size == largest)
-    end = next((i for i in range(start, len(shown)) if shown[i].size != largest), len(shown))
+    end = start + _one_size(shown[start:])
     after = shown[end:]
-    sub = [
-        line.text
-        for line in after[
-            : next((i for i, x in enumerate(after) if x.size != after[0].size), len(after))
-        ]
-    ]
-    return " ".join(line.text for line in shown[start:end]), " ".join(sub)
+    title = " ".join(line.text for line in shown[start:end])
+    return title, " ".join(line.text for line in after[: _one_size(after)])
 
 
 def _title(reader: PdfReader, first_page: Sequence[Line]) -> str | None:
@@ -331,11 +331,7 @@ def _open(data: bytes, path: Path) -> PdfReader:
 def _page_lines(page: Any) -> list[Line]:
     lines = [line for frags in page_fragments(page) if (line := make_line(frags)) is not None]
     boxes = link_boxes(page)
-    return (
-        [replace(line, linked=True) if is_linked(line, boxes) else line for line in lines]
-        if boxes
-        else lines
-    )
+    return [replace(line, linked=True) if is_linked(line, boxes) else line for line in lines]
 
 
 def read_pdf(data: bytes, path: Path) -> Extracted:

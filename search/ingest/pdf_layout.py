@@ -191,8 +191,6 @@ def is_linked(line: Line, boxes: Sequence[tuple[float, float, float, float]]) ->
     """Whether links cover (nearly) all of the line's text, as in a reading list's entry
     ("• Adoption statutory guidance"); a link on a few words of a sentence does not count."""
     width = len(line.text) * line.size * CHAR_WIDTH
-    if width <= 0:
-        return False
     start, end = line.x, line.x + width
     spans = sorted(
         (max(x0, start), min(x1, end))
