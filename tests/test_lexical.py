@@ -60,3 +60,36 @@ def test_best_match_equals_the_sparse_product(lexical: Lexical, query: str) -> N
     held = lexical._holds[:, known] @ lexical._idf[known]
     assert got == float(np.max(held)) / total
     assert 0.0 < got <= 1.0
+
+
+# A long guidance document where "panel" stands in nearly every passage and "quorum" in
+# one, beside a short one: across the corpus both words are about as rare.
+GUIDE = [f"The adoption panel considers case {i} and the panel records it." for i in range(60)]
+GUIDE[7] = "The panel can only meet when a quorum is present."
+OTHER = ["A quorum of governors approves the school budget."] * 3 + [
+    "The fostering team keeps its records."
+] * 57
+LONG_TEXTS = [*GUIDE, *OTHER]
+LONG_DOCUMENTS = ["guide"] * len(GUIDE) + ["other"] * len(OTHER)
+
+
+def test_within_documents_a_word_counts_by_its_rarity_there() -> None:
+    lexical = Lexical(LONG_TEXTS, LONG_DOCUMENTS)
+    terms = lexical.terms("adoption panel quorum")
+    everywhere = lexical.scores(terms)
+    within = lexical.scores(terms, ["guide"])
+    # "panel" weighs almost nothing inside the guide, so the passage with "quorum" gains
+    # on the ones that only repeat "panel" twice.
+    rest = [i for i in range(len(GUIDE)) if i != 7]
+    assert within[7] / within[rest].max() > everywhere[7] / everywhere[rest].max()
+    # The rarest word inside keeps its full BM25 part; the others only lose.
+    assert np.all(within <= everywhere + 1e-5)
+    assert within[len(GUIDE)] == pytest.approx(everywhere[len(GUIDE)])
+
+
+def test_too_few_passages_to_count_in_leave_bm25_as_it_is() -> None:
+    lexical = Lexical(LONG_TEXTS[:40], LONG_DOCUMENTS[:40])  # 40 < LOCAL_MIN_PASSAGES
+    terms = lexical.terms("adoption panel quorum")
+    np.testing.assert_array_equal(lexical.scores(terms, ["guide"]), lexical.scores(terms))
+    # Unknown documents, or none, are the corpus-wide scores too.
+    np.testing.assert_array_equal(lexical.scores(terms, ["nowhere"]), lexical.scores(terms))

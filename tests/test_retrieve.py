@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -222,3 +223,23 @@ def test_words_said_together_count_more_than_words_scattered(
     assert [row for row, _ in searcher._rerank(fused, intent("x"), terms)] == [0, 1]
     monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 1.0)
     assert [row for row, _ in searcher._rerank(fused, intent("x"), terms)] == [1, 0]
+
+
+def test_hybrid_counts_bm25_words_within_the_documents_the_dense_side_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searcher = searcher_of(tmp_path, "panel.md", "# Panels\n\nThe panel meets monthly.\n")
+    seen: list[list[str]] = []
+    scores = searcher.lexical.scores
+
+    def spy(terms: list[str], near: Iterable[str] = ()) -> np.ndarray:
+        seen.append(list(near))
+        return scores(terms, near)
+
+    monkeypatch.setattr(searcher.lexical, "scores", spy)
+    document = searcher.passages[0].document
+    searcher.search("panel", k=1, mode="hybrid")
+    searcher.search("panel", k=1, mode="bm25")  # no dense side to say where it lands
+    monkeypatch.setattr(tuning, "LOCAL_DOCUMENTS", 0)
+    searcher.search("panel", k=1, mode="hybrid")
+    assert seen == [[document], [], []]

@@ -4,7 +4,7 @@ how much of a question's words (weighted by rarity) a passage holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import bm25s
 import numpy as np
@@ -21,7 +21,8 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default token pattern
 class Lexical:
     """BM25 with an English stemmer and stop words, over the passages' text and section."""
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], documents: Sequence[str] | None = None) -> None:
+        """documents: the document each text belongs to, for scores() within documents."""
         self._stemmer = Stemmer.Stemmer("english")
         tokens = bm25s.tokenize(
             texts, stopwords=list(STOPWORDS), stemmer=self._stemmer, show_progress=False
@@ -49,6 +50,10 @@ class Lexical:
         ptr, rows_of = self._holds.indptr, self._holds.indices
         self._postings = [rows_of[ptr[t] : ptr[t + 1]] for t in range(self._holds.shape[1])]
         self._stopwords = frozenset(STOPWORDS)
+        grouped: dict[str, list[int]] = {}
+        for position, document in enumerate(documents or ()):
+            grouped.setdefault(document, []).append(position)
+        self._positions = {d: np.array(rows, dtype=np.int64) for d, rows in grouped.items()}
 
     def terms(self, query: str) -> list[str]:
         # bm25s.tokenize's steps for one text (lower-case, split, drop stop words, stem),
@@ -92,11 +97,32 @@ class Lexical:
         row = self._vocab.get(term)
         return float(self._idf[row]) if row is not None else self._idf_unknown
 
-    def scores(self, terms: list[str]) -> np.ndarray:
+    def scores(self, terms: list[str], near: Iterable[str] = ()) -> np.ndarray:
+        """BM25 scores of every text. near: the documents the question lands in; each word
+        then counts as much as it is rare among their passages, not only in the corpus. In
+        a long guidance document on adoption, "adoption" and "panel" stand in every other
+        paragraph and "quorum" in one: the word that tells its passages apart should lead,
+        though across the corpus all three are rare."""
         known = [t for t in terms if t in self._vocab]
         if not known or self._bm25 is None:
             return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        found = [self._positions[d] for d in near if d in self._positions]
+        inside = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        if len(inside) < tuning.LOCAL_MIN_PASSAGES:
+            return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        # The same IDF as _idf, counted among those passages alone.
+        rarity = np.array(
+            [
+                np.log1p(
+                    len(inside) / (np.isin(self._postings[self._vocab[t]], inside).sum() + 0.5)
+                )
+                for t in known
+            ]
+        )
+        out = np.zeros(self._size, dtype=np.float32)
+        for term, share in zip(known, rarity / rarity.max(), strict=True):
+            out += share * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+        return out
 
 
 def lexical_text(p: Passage) -> str:

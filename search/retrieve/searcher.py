@@ -71,7 +71,7 @@ class Searcher:
         self.glossary: Glossary = chosen.for_corpus("\n".join(p.text for p in visible))
         self.sections = tuple(dict.fromkeys(p.section for p in visible))
         texts = [lexical_text(p) for p in visible]
-        self.lexical = Lexical(texts)
+        self.lexical = Lexical(texts, [p.document for p in visible])
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in self.passages)
@@ -251,7 +251,9 @@ class Searcher:
         if mode == "dense":
             ranked = dense
         else:
-            lexical = self.bm25(self.lexical.scores(terms), pool, allowed)
+            near = dense[: tuning.LOCAL_DOCUMENTS] if mode == "hybrid" else []
+            documents = dict.fromkeys(self.passages[row].document for row, _ in near)
+            lexical = self.bm25(self.lexical.scores(terms, documents), pool, allowed)
             if tuning.DENSE_FOR_LEXICAL and mode == "hybrid":
                 dense = self._dense_for_lexical(dense, lexical, vector)
             weight = tuning.LEXICAL_WEIGHT * match
