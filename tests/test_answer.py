@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,24 @@ def test_a_reading_list_entry_is_not_the_answer_while_a_sentence_is_found(
     assert answerer.answer(question).answer == rule
     # Asked for references only, an entry is still the answer.
     assert answerer.answer(question, kind="reference").answer == entry
+
+
+def test_answer_words_are_weighed_in_the_candidates_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answerer = Answerer(searcher_of(tmp_path, "panel.md", "# Panels\n\nThe panel meets monthly.\n"))
+    lexical = answerer.searcher.lexical
+    asked: list[list[str]] = []
+    rarity = lexical.local_rarity
+
+    def spy(terms: list[str], near: Iterable[str]) -> dict[str, float] | None:
+        asked.append(list(dict.fromkeys(near)))
+        return rarity(terms, near)
+
+    monkeypatch.setattr(lexical, "local_rarity", spy)
+    assert answerer.answer("when does the panel meet").answerable
+    # The last call weighs the answer's words (BM25 asked before, for the ranking).
+    assert asked[-1] == [answerer.searcher.passages[0].document]
+    monkeypatch.setattr(tuning, "LOCAL_ANSWER_WORDS", False)
+    answerer.answer("when does the panel meet")
+    assert asked[-1] == []

@@ -93,3 +93,16 @@ def test_too_few_passages_to_count_in_leave_bm25_as_it_is() -> None:
     np.testing.assert_array_equal(lexical.scores(terms, ["guide"]), lexical.scores(terms))
     # Unknown documents, or none, are the corpus-wide scores too.
     np.testing.assert_array_equal(lexical.scores(terms, ["nowhere"]), lexical.scores(terms))
+
+
+def test_local_rarity_counts_a_word_among_the_documents_passages() -> None:
+    lexical = Lexical(LONG_TEXTS, LONG_DOCUMENTS)
+    terms = lexical.terms("adoption panel quorum budget")
+    rarity = lexical.local_rarity(terms, ["guide"])
+    assert rarity is not None
+    # "budget" is not in the guide at all, "quorum" once, "panel" everywhere.
+    assert rarity["budget"] > rarity["quorum"] > rarity["panel"]
+    assert lexical.local_rarity(terms, ["nowhere"]) is None
+    # The word share then weighs "quorum" above "panel", where the corpus weighs them alike.
+    text = "The panel met."
+    assert lexical.share_held(terms, text, rarity) < lexical.share_held(terms, text)

@@ -207,7 +207,10 @@ class Answerer:
         dense = self._dense(expanded, [u.text for u in units])
         lexical = self.searcher.lexical
         terms = lexical.terms(expanded)
-        word_share = np.array([lexical.share_held(terms, u.text) for u in units])
+        # Words weighed by their rarity in the candidates' documents, as BM25 weighs them.
+        near = (h.passage.document for h in hits) if tuning.LOCAL_ANSWER_WORDS else ()
+        rarity = lexical.local_rarity(terms, near)
+        word_share = np.array([lexical.share_held(terms, u.text, rarity) for u in units])
         passage = minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
         score = tuning.W_DENSE * dense + tuning.W_LEXICAL * word_share + tuning.W_PASSAGE * passage
         if wants.figure:

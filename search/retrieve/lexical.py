@@ -4,7 +4,7 @@ how much of a question's words (weighted by rarity) a passage holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import bm25s
 import numpy as np
@@ -78,17 +78,25 @@ class Lexical:
             held[self._postings[term]] += self._idf[term]
         return float(np.max(held)) / total
 
-    def share_held(self, terms: list[str], text: str) -> float:
-        """Share of the question's words (weighted by rarity) that a given text holds."""
-        return self.sentence_share(terms, (frozenset(self.terms(text)),))
+    def share_held(
+        self, terms: list[str], text: str, weights: Mapping[str, float] | None = None
+    ) -> float:
+        """Share of the question's words (weighted by rarity: weight(), or the given
+        weights, as local_rarity() gives them) that a given text holds."""
+        return self.sentence_share(terms, (frozenset(self.terms(text)),), weights)
 
-    def sentence_share(self, terms: list[str], sentences: Sequence[frozenset[str]]) -> float:
+    def sentence_share(
+        self,
+        terms: list[str],
+        sentences: Sequence[frozenset[str]],
+        weights: Mapping[str, float] | None = None,
+    ) -> float:
         """The largest share of the question's words (by rarity) one sentence holds: the
         words of a question said together, not scattered over a long passage. (The question's
         words are unique, as terms() gives them.)"""
         if not terms or not sentences:
             return 0.0
-        weights = {t: self.weight(t) for t in terms}
+        weights = {t: weights[t] if weights else self.weight(t) for t in terms}
         total = sum(weights.values())
         return max(sum(w for t, w in weights.items() if t in held) for held in sentences) / total
 
@@ -97,31 +105,38 @@ class Lexical:
         row = self._vocab.get(term)
         return float(self._idf[row]) if row is not None else self._idf_unknown
 
+    def local_rarity(self, terms: list[str], near: Iterable[str]) -> dict[str, float] | None:
+        """Each word's rarity (the IDF of weight()) counted among the passages of the given
+        documents alone: those a question lands in. In a long guidance document on adoption,
+        "adoption" and "panel" stand in every other paragraph and "quorum" in one, though
+        across the corpus all three are rare. None where those documents hold fewer than
+        LOCAL_MIN_PASSAGES passages, too few to count in."""
+        found = [self._positions[d] for d in dict.fromkeys(near) if d in self._positions]
+        inside = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        if len(inside) < tuning.LOCAL_MIN_PASSAGES:
+            return None
+        out = {}
+        for term in terms:
+            row = self._vocab.get(term)
+            held = 0 if row is None else int(np.isin(self._postings[row], inside).sum())
+            out[term] = float(np.log1p(len(inside) / (held + 0.5)))
+        return out
+
     def scores(self, terms: list[str], near: Iterable[str] = ()) -> np.ndarray:
-        """BM25 scores of every text. near: the documents the question lands in; each word
-        then counts as much as it is rare among their passages, not only in the corpus. In
-        a long guidance document on adoption, "adoption" and "panel" stand in every other
-        paragraph and "quorum" in one: the word that tells its passages apart should lead,
-        though across the corpus all three are rare."""
+        """BM25 scores of every text. near: the documents the question lands in; each word's
+        part is then scaled by its rarity among their passages (local_rarity), the rarest
+        there keeping all of it: the word that tells a long document's passages apart
+        leads."""
         known = [t for t in terms if t in self._vocab]
         if not known or self._bm25 is None:
             return np.zeros(self._size, dtype=np.float32)
-        found = [self._positions[d] for d in near if d in self._positions]
-        inside = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-        if len(inside) < tuning.LOCAL_MIN_PASSAGES:
+        rarity = self.local_rarity(known, near)
+        if rarity is None:
             return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
-        # The same IDF as _idf, counted among those passages alone.
-        rarity = np.array(
-            [
-                np.log1p(
-                    len(inside) / (np.isin(self._postings[self._vocab[t]], inside).sum() + 0.5)
-                )
-                for t in known
-            ]
-        )
+        top = max(rarity.values())
         out = np.zeros(self._size, dtype=np.float32)
-        for term, share in zip(known, rarity / rarity.max(), strict=True):
-            out += share * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+        for term in known:
+            out += rarity[term] / top * np.asarray(self._bm25.get_scores([term]), np.float32)
         return out
 
 
