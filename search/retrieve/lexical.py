@@ -100,6 +100,10 @@ class Lexical:
         total = sum(weights.values())
         return max(sum(w for t, w in weights.items() if t in held) for held in sentences) / total
 
+    def knows(self, term: str) -> bool:
+        """Whether any text holds the term (a stem, as terms() gives it)."""
+        return term in self._vocab
+
     def weight(self, term: str) -> float:
         """How rare a word is in the corpus (IDF); a word it never uses weighs most."""
         row = self._vocab.get(term)

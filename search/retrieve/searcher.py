@@ -23,7 +23,12 @@ from search.index import vectors
 from search.index.store import LoadedIndex
 from search.model import MODES, Hit, Passage, Ranking
 from search.retrieve import filters
-from search.retrieve.coverage import Coverage, calibration_questions, calibration_vectors
+from search.retrieve.coverage import (
+    Coverage,
+    calibration_questions,
+    calibration_vectors,
+    unknown_acronym,
+)
 from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
 from search.retrieve.lexical import Lexical, lexical_text
@@ -264,7 +269,9 @@ class Searcher:
             hits = group_lists(ranked, self.passages, self.lists, k)
         else:
             hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
-        covered = self.coverage.covers(dense_top, match, vector)
+        covered = self.coverage.covers(dense_top, match, vector) and not (
+            tuning.UNKNOWN_ACRONYMS and unknown_acronym(searched, self.lexical, self.glossary)
+        )
         return Ranking(hits, covered, dense_top, match, searched)
 
     def _dense_for_lexical(
