@@ -7,6 +7,7 @@ import pytest
 
 from search import tuning
 from search.answer.answerer import Answerer
+from search.answer.asked import points_back
 from search.index.build import build_index
 from search.index.store import load_index
 from search.retrieve.searcher import Searcher
@@ -90,6 +91,33 @@ def test_a_sentence_pointed_back_to_is_quoted_with_the_one_after(
     cited = reply.citations[0]
     assert cited.highlight is not None
     assert cited.passage.text[cited.highlight[0] : cited.highlight[1]] == reply.answer
+
+
+def test_an_aside_in_brackets_is_quoted_with_the_sentence_it_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant = "Care leavers receive a leaving care grant to buy essential things for a home."
+    aside = "[The government recommends this should be a minimum of £3,000.]"
+    other = "Grants are paid by the local authority."
+    answerer = Answerer(searcher_of(tmp_path, "grant.md", f"# Grants\n\n{grant} {aside} {other}\n"))
+    question = "leaving care grant to buy essential things for a home"
+    monkeypatch.setattr(tuning, "ASIDES", False)
+    assert answerer.answer(question).answer == grant
+    monkeypatch.setattr(tuning, "ASIDES", True)
+    assert answerer.answer(question).answer == f"{grant} {aside}"
+
+
+@pytest.mark.parametrize(
+    ("text", "aside"),
+    [
+        ("[The government recommends this.]", True),
+        ("(See chapter 3).", True),
+        ("[Note] The plan must be reviewed.", False),  # goes on after the bracket
+        ("The plan (the pathway plan) is reviewed.", False),
+    ],
+)
+def test_what_counts_as_an_aside(text: str, aside: bool) -> None:
+    assert points_back(text) is aside
 
 
 def test_a_yes_no_question_is_answered_by_the_rule_not_its_special_case(

@@ -63,6 +63,10 @@ _POINTS_BACK = re.compile(
 )
 
 
+# A sentence wholly in brackets or parentheses, with its full stop inside or after.
+_ASIDE = re.compile(r"^\s*(\[[^\[\]]*\]|\([^()]*\))[.;:]?\s*$")
+
+
 def is_yes_no(question: str) -> bool:
     """Whether the question asks whether something holds ("Should parents ...?")."""
     return bool(_YES_NO.search(question))
@@ -79,8 +83,10 @@ def gives_advice(text: str) -> bool:
 
 
 def points_back(text: str) -> bool:
-    """Whether a sentence opens by pointing back to the one before it ("However, ...")."""
-    return bool(_POINTS_BACK.match(text))
+    """Whether a sentence opens by pointing back to the one before it ("However, ..."), or
+    is an aside in brackets ("[The government recommends ... £3,000.]"): a note on what
+    was said before it."""
+    return bool(_POINTS_BACK.match(text)) or (tuning.ASIDES and bool(_ASIDE.match(text)))
 
 
 def says_something(text: str) -> bool:

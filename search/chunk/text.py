@@ -14,15 +14,16 @@ from search.model import Passage
 MAX_PASSAGE_CHARS = 600
 # How a list shown whole marks its items (search/retrieve/lists.py writes it).
 LIST_BULLET = "\u2022 "
-# A sentence ends at . ! or ? followed by space and something that can start a sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# A sentence ends at . ! or ? (with any closing quote or bracket after it, which belongs to
+# it: "[... a minimum of £3,000.]") followed by space and something that can start one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")
 # A share ("59%", "59 %") and any number ("1,234", "2017"): what makes a text a figure.
 PERCENT = re.compile(r"\d+(?:\.\d+)?\s?%")
 COUNT = re.compile(r"\b\d+(?:,\d{3})*(?:\.\d+)?\b")
 
 
 def last_sentence(text: str) -> str:
-    return _SENTENCE_END.split(text.strip())[-1]
+    return split_sentences(text.strip(), 0)[-1][0] if text.strip() else ""
 
 
 def split_sentences(text: str, start: int) -> list[tuple[str, int, int]]:
@@ -30,7 +31,7 @@ def split_sentences(text: str, start: int) -> list[tuple[str, int, int]]:
     out = []
     pos = 0
     for match in _SENTENCE_END.finditer(text):
-        piece = text[pos : match.start()].strip()
+        piece = text[pos : match.end(1)].strip()
         if piece:
             lead = len(text[pos:]) - len(text[pos:].lstrip())
             out.append((piece, start + pos + lead, start + pos + lead + len(piece)))
