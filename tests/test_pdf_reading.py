@@ -13,6 +13,7 @@ from fpdf import FPDF
 from search.ingest.corpus import read_file
 from search.ingest.pdf_layout import (
     Line,
+    drop_glued,
     drop_imprint,
     drop_unnumbered_contents,
     is_contents_entry,
@@ -478,3 +479,25 @@ def test_a_contents_list_without_page_numbers_is_dropped() -> None:
     # Too few lines repeated further on: no contents list, nothing dropped.
     short = [_lines("Contents", "PART 1", "General", "The plan is reviewed."), pages[2]]
     assert _texts(drop_unnumbered_contents(short)) == _texts(short)
+
+
+@pytest.mark.parametrize(
+    ("text", "markers", "expected"),
+    [
+        ("a duty13 to ensure", ("13",), "a duty to ensure"),
+        # Statutory instruments set their references in brackets, after words or numbers.
+        (
+            "of Schedule 2 to, the Children Act 1989(44):",
+            ("44",),
+            "of Schedule 2 to, the Children Act 1989:",
+        ),
+        ("for an eligible child(45),", ("45",), "for an eligible child,"),
+        # A bracketed number that is no marker of this line stays: it is a subsection.
+        ("under section 23A(2) for a child(46);", ("46",), "under section 23A(2) for a child;"),
+        ("under section 23A(2) for a child", ("45",), "under section 23A(2) for a child"),
+    ],
+)
+def test_glued_footnote_markers_are_dropped(
+    text: str, markers: tuple[str, ...], expected: str
+) -> None:
+    assert drop_glued(text, markers) == expected

@@ -137,9 +137,14 @@ def page_fragments(page: Any) -> list[list[Fragment]]:
     return [frags for frags in lines if any(f.text.strip() for f in frags)]
 
 
-def _drop_glued(text: str, markers: Sequence[str]) -> str:
-    """The text without each marker where it stands glued to the end of a word."""
+def drop_glued(text: str, markers: Sequence[str]) -> str:
+    """The text without each marker where it stands glued to the end of a word, bare
+    ("duty13") or in brackets as statutory instruments set them ("Children Act 1989(44)")."""
     for marker in markers:
+        bracketed = rf"(?<=\w)\({marker}\)"
+        if re.search(bracketed, text):
+            text = re.sub(bracketed, "", text, count=1)
+            continue
         text = re.sub(rf"(?<=[^\W\d_])([.,;:)\u2019\u201d]?){marker}(?!\d)", r"\1", text, count=1)
     return text
 
@@ -150,7 +155,7 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     parts: list[str] = []
     previous: Fragment | None = None
     for frag in frags:
-        text = _drop_glued(frag.text, frag.markers)
+        text = drop_glued(frag.text, frag.markers)
         if previous is not None and frag.size <= previous.size * MARKER_SIZE:
             marker = _MARKER.match(text.lstrip())
             if marker and frag.y - previous.y >= previous.size * MARKER_RISE:
