@@ -5,6 +5,7 @@ are drawn line by line with fpdf2 so that sizes and positions are exactly known.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,15 @@ from fpdf import FPDF
 
 from search.ingest.corpus import read_file
 from search.ingest.pdf_layout import (
+    Fragment,
     Line,
     drop_glued,
     drop_imprint,
     drop_unnumbered_contents,
     is_contents_entry,
     is_linked,
+    make_line,
+    split_footnotes,
 )
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 from search.model import ParsedDocument
@@ -492,6 +496,7 @@ def test_a_contents_list_without_page_numbers_is_dropped() -> None:
             "of Schedule 2 to, the Children Act 1989:",
         ),
         ("for an eligible child(45),", ("45",), "for an eligible child,"),
+        ("given in section 22C(6)(47);", ("47",), "given in section 22C(6);"),
         # A bracketed number that is no marker of this line stays: it is a subsection.
         ("under section 23A(2) for a child(46);", ("46",), "under section 23A(2) for a child;"),
         ("under section 23A(2) for a child", ("45",), "under section 23A(2) for a child"),
@@ -501,3 +506,60 @@ def test_glued_footnote_markers_are_dropped(
     text: str, markers: tuple[str, ...], expected: str
 ) -> None:
     assert drop_glued(text, markers) == expected
+
+
+def _si_line(text: str, y: float, size: float = 10.5, markers: tuple[str, ...] = ()) -> Line:
+    first = 9.0 if text.startswith("(4") else size
+    return Line(text, size, y, 72, False, first, markers=markers)
+
+
+def test_statutory_instrument_footnotes_are_told_from_its_subsections() -> None:
+    lines = [
+        _si_line("the Children Act 1989:", 600, markers=("44",)),
+        _si_line("(1) These Regulations apply in relation to England only.", 470),
+        _si_line("(i) for an eligible child,", 360, markers=("45",)),
+        _si_line("(44) 1989 c.41. For the definition of “prescribed” see", 250, 10.0),
+        _si_line("section 105(1).", 238, 10.0),
+        _si_line("(45) Paragraph 19C of Schedule 2 was inserted in 2000.", 130, 10.0),
+    ]
+    body, notes, carried = split_footnotes(lines, 12.0)
+    assert [line.text for line in body] == [line.text for line in lines[:3]]
+    assert notes == [
+        "(44) 1989 c.41. For the definition of “prescribed” see section 105(1).",
+        "(45) Paragraph 19C of Schedule 2 was inserted in 2000.",
+    ]
+    assert carried == ""
+    # A page that cites no such marker keeps its bracketed lines as body text.
+    plain = [replace(line, markers=()) for line in lines]
+    assert split_footnotes(plain, 12.0) == (plain, [], "")
+    # A subsection's number in the type of its text, or body type below it: no note.
+    same = [*lines[:3], _si_line("(1) A subsection.", 300, 10.5, ("1",))]
+    assert split_footnotes(same, 12.0) == (same, [], "")
+    above = [*lines[:3], replace(lines[3], y=300), _si_line("More of the body.", 200)]
+    assert split_footnotes(above, 12.0) == (above, [], "")
+
+
+def test_a_note_carried_over_sits_between_the_body_and_the_first_note() -> None:
+    lines = [
+        _si_line("“placement” has the meaning given in section 22C(6);", 600, markers=("47",)),
+        _si_line("and Case Review (England) Regulations 2010.", 260, 10.0),
+        _si_line("(47) Section 22C was inserted by section 8(1) of the 2008 Act.", 240, 10.0),
+    ]
+    body, notes, carried = split_footnotes(lines, 12.0)
+    assert [line.text for line in body] == [lines[0].text]
+    assert notes == ["(47) Section 22C was inserted by section 8(1) of the 2008 Act."]
+    assert carried == "and Case Review (England) Regulations 2010."
+
+
+def test_a_raised_marker_in_brackets_goes_with_its_brackets() -> None:
+    frags = [
+        Fragment("the Children Act 1989(", 72, 600, 10.5, False),
+        Fragment("44", 180, 604, 7, False),
+        Fragment("):", 190, 600, 10.5, False),
+    ]
+    line = make_line(frags)
+    assert line is not None
+    assert (line.text, line.markers) == ("the Children Act 1989:", ("44",))
+    # Brackets around words stay.
+    kept = make_line([Fragment("a child (under 18)", 72, 600, 10.5, False)])
+    assert kept is not None and (kept.text, kept.markers) == ("a child (under 18)", ())

@@ -25,6 +25,8 @@ MARKER_SIZE = 0.85
 MARKER_RISE = 0.15
 # Footnote text is smaller than body text (Word: 10pt notes, 6.5pt numbers, 12pt body).
 FOOTNOTE_SIZE = 0.9
+# Type sizes this close (pt) are one size: a PDF's scaled sizes differ in the last digits.
+SIZE_TOLERANCE = 0.25
 # Lines (digits ignored) at the top or bottom of at least this share of pages are furniture.
 RUNNING_SHARE = 0.6
 # A run of lines is a contents list when it holds this many "text ... page number" entries
@@ -43,6 +45,7 @@ _CONTENTS_ENTRY = re.compile(r"^(?=.*[A-Za-z]{2}).{3,}?(?:\s*(?:\.{2,}|\u2026+)\
 _ENTRY_NUMBER = re.compile(r"^[A-Z]?\d{1,3}(?:\.\d{1,3})*[.)]?\s+")
 _MARKER = re.compile(r"^(\d{1,3})(?!\d)")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}(?!\d)")
+_BRACKETED_START = re.compile(r"^\((\d{1,3})\)\s")
 _BOLD = re.compile(r"bold|black|heavy|semibold", re.IGNORECASE)
 
 
@@ -69,6 +72,7 @@ class Line:
     bold: bool  # every fragment bold
     first_size: float  # the size of the line's first fragment (a footnote's number is smaller)
     linked: bool = False  # its text is a link to another document or site (is_linked)
+    markers: tuple[str, ...] = ()  # the footnote reference markers dropped from it
 
     @property
     def style(self) -> tuple[float, bool]:
@@ -141,7 +145,7 @@ def drop_glued(text: str, markers: Sequence[str]) -> str:
     """The text without each marker where it stands glued to the end of a word, bare
     ("duty13") or in brackets as statutory instruments set them ("Children Act 1989(44)")."""
     for marker in markers:
-        bracketed = rf"(?<=\w)\({marker}\)"
+        bracketed = rf"(?<=[\w)])\({marker}\)"
         if re.search(bracketed, text):
             text = re.sub(bracketed, "", text, count=1)
             continue
@@ -154,14 +158,23 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     smaller font, raised above the baseline of the text just before it on the line."""
     parts: list[str] = []
     previous: Fragment | None = None
+    dropped: list[str] = []
+    bracket = False  # a marker alone was dropped just after "(": its ")" goes too
     for frag in frags:
         text = drop_glued(frag.text, frag.markers)
+        dropped += frag.markers
+        if bracket and text.startswith(")"):
+            parts[-1], text = parts[-1][:-1], text[1:]
+        bracket = False
         if previous is not None and frag.size <= previous.size * MARKER_SIZE:
             marker = _MARKER.match(text.lstrip())
             if marker and frag.y - previous.y >= previous.size * MARKER_RISE:
+                dropped.append(marker.group(1))
                 text = text.lstrip()[marker.end() :]
                 if not text.strip():
-                    continue  # a marker alone: the body text's baseline stays the previous one
+                    # A marker alone: the body text's baseline stays the previous one.
+                    bracket = bool(parts) and parts[-1].endswith("(")
+                    continue
         parts.append(text)
         if frag.text.strip():
             previous = frag
@@ -171,7 +184,8 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
         return None
     size = max(f.size for f in shown)
     base = next(f for f in shown if f.size == size)
-    return Line(text, size, base.y, shown[0].x, all(f.bold for f in shown), shown[0].size)
+    bold = all(f.bold for f in shown)
+    return Line(text, size, base.y, shown[0].x, bold, shown[0].size, markers=tuple(dropped))
 
 
 def link_boxes(page: Any) -> list[tuple[float, float, float, float]]:
@@ -341,7 +355,7 @@ def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], lis
         and (line.first_size < line.size * MARKER_SIZE or line.size <= body * 0.7)
     ]
     if not starts:
-        return list(lines), [], ""
+        return _bracketed_footnotes(lines)
     top = max(line.y for line in starts)
     body_lines: list[Line] = []
     notes: list[list[str]] = []
@@ -356,3 +370,42 @@ def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], lis
         else:
             notes[-1].append(line.text)
     return body_lines, [join_pieces(n) for n in notes], join_pieces(carried)
+
+
+def _bracketed_footnotes(lines: Sequence[Line]) -> tuple[list[Line], list[str], str]:
+    """Footnotes as statutory instruments set them: "(44) 1989 c.41. ..." under the body,
+    numbered as markers the page's text cites, the number in smaller type than the note,
+    and nothing in larger type below (the type may be no smaller than a subsection's, "(1)
+    These Regulations apply ..."). Lines between the body and the first note carry on the
+    previous page's last note."""
+    cited = {marker for line in lines for marker in line.markers}
+    first = next(
+        (
+            line
+            for line in lines
+            if (start := _BRACKETED_START.match(line.text)) is not None
+            and start.group(1) in cited
+            and line.first_size < line.size - SIZE_TOLERANCE
+            and all(other.size <= line.size + SIZE_TOLERANCE for other in lines if other.y < line.y)
+        ),
+        None,
+    )
+    if first is None:
+        return list(lines), [], ""
+    larger = [line.y for line in lines if line.size > first.size + SIZE_TOLERANCE]
+    floor = min(larger, default=float("inf"))  # the lowest line of body type
+    body: list[Line] = []
+    notes: list[list[str]] = []
+    carried: list[str] = []
+    for line in lines:
+        start = _BRACKETED_START.match(line.text)
+        if line.y > first.y:
+            if line.y < floor:
+                carried.append(line.text)
+            else:
+                body.append(line)
+        elif start is not None and start.group(1) in cited or not notes:
+            notes.append([line.text])
+        else:
+            notes[-1].append(line.text)
+    return body, [join_pieces(n) for n in notes], join_pieces(carried)
