@@ -100,3 +100,19 @@ def test_named_section_passage_that_answers_beats_its_introduction(
 def test_section_rows_are_numpy_rows(searcher: Searcher) -> None:
     topic = searcher.headings.named("fathers in neglect work")
     assert topic is not None and topic.rows.dtype == np.int64
+
+
+def test_a_longer_heading_is_not_named_by_one_word_in_common(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "Guide\n\nPolice checks\n\nChecks are made on every applicant by the police.\n"
+    texts, sections = _sections(text + DOC.split("\n", 1)[1])
+    question = "when the police decide to take no further action"
+    assert sections.named(question) is None
+    monkeypatch.setattr(tuning, "NAMED_WORDS", 1)
+    topic = sections.named(question)
+    assert topic is not None and "by the police" in texts[int(topic.rows[0])]
+    # Two of its words, or a heading of one word, still name it.
+    monkeypatch.setattr(tuning, "NAMED_WORDS", 2)
+    assert sections.named("police checks for adopters with convictions") is not None
+    assert sections.named("money worries in neglect cases") is not None

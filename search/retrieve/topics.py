@@ -61,6 +61,8 @@ class Sections:
         for key in candidates:
             heading = self._heading[key]
             hits = [t for t in heading if t in asked]
+            if len(set(hits)) < min(len(set(heading)), tuning.NAMED_WORDS):
+                continue  # one word in common with a longer heading is no name
             total = sum(self._weight(t) for t in heading)
             if total > 0 and sum(self._weight(t) for t in hits) / total >= tuning.NAMED_SHARE:
                 held.update(hits)
