@@ -12,9 +12,10 @@ from search.errors import InvalidQuery
 from search.index.build import build_index
 from search.index.store import load_index
 from search.model import Passage
-from search.retrieve.coverage import Coverage, unknown_acronym
+from search.retrieve.coverage import Coverage
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
+from search.retrieve.names import unknown_acronym
 from search.retrieve.query import Glossary, intent
 from search.retrieve.searcher import Searcher
 from search.retrieve.superlatives import extreme_first
@@ -278,3 +279,13 @@ def test_a_question_naming_an_unknown_acronym_is_not_covered(
     assert not searcher.search(f"QXZR {question}").answerable
     monkeypatch.setattr(tuning, "UNKNOWN_ACRONYMS", False)
     assert searcher.search(f"QXZR {question}").answerable
+
+
+def test_a_question_naming_what_no_passage_names_is_not_covered(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "neglect and domestic abuse in serious case reviews"
+    assert searcher.search(f"the Serious Case Reviews: {question}").answerable  # named there
+    assert not searcher.search(f"the Purple Elephant Scheme: {question}").answerable
+    monkeypatch.setattr(tuning, "UNKNOWN_NAMES", False)
+    assert searcher.search(f"the Purple Elephant Scheme: {question}").answerable

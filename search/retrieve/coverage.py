@@ -21,7 +21,6 @@ the same way against the others (leaving itself out).
 from __future__ import annotations
 
 import functools
-import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ import numpy as np
 
 from search import tuning
 from search.embed.base import Embedder
-from search.retrieve.lexical import Lexical
-from search.retrieve.query import Glossary
 
 CALIBRATION = Path(__file__).parent.parent / "data" / "offtopic-calibration.txt"
 
@@ -85,28 +82,6 @@ class Coverage:
             float(np.percentile(words, tuning.COVERAGE_WORDS_QUANTILE)),
             background,
         )
-
-
-# An acronym as typed: two to seven capitals or digits, a plural "s" after ("LSCBs").
-_ACRONYM = re.compile(r"\b([A-Z][A-Z0-9]{1,6})s?\b")
-
-
-def unknown_acronym(question: str, lexical: Lexical, glossary: Glossary) -> str | None:
-    """An acronym the question names that the collection never uses, nor the words of its
-    glossary expansion ("MARAC referral criteria" of guidance that never mentions MARAC):
-    it names a thing, and a collection that never names it does not cover it, however
-    close the rest of the question comes. An acronym that is also a stop word ("HE
-    bursary", "IT") says nothing either way."""
-    for match in _ACRONYM.finditer(question):
-        acronym = match.group(1)
-        terms = lexical.terms(acronym)
-        if not terms or any(lexical.knows(t) for t in terms):
-            continue
-        spelled = [t for t in lexical.terms(glossary.expand(acronym)) if t not in terms]
-        if spelled and all(lexical.knows(t) for t in spelled):
-            continue
-        return acronym
-    return None
 
 
 @functools.cache

@@ -100,6 +100,17 @@ class Lexical:
         total = sum(weights.values())
         return max(sum(w for t, w in weights.items() if t in held) for held in sentences) / total
 
+    def holding(self, terms: list[str]) -> np.ndarray:
+        """The positions of the texts that hold every one of the terms."""
+        rows: np.ndarray | None = None
+        for term in dict.fromkeys(terms):
+            row = self._vocab.get(term)
+            if row is None:
+                return np.zeros(0, dtype=np.int64)
+            found = self._postings[row]
+            rows = found if rows is None else np.intersect1d(rows, found, assume_unique=True)
+        return np.zeros(0, dtype=np.int64) if rows is None else rows
+
     def knows(self, term: str) -> bool:
         """Whether any text holds the term (a stem, as terms() gives it)."""
         return term in self._vocab

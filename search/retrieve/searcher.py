@@ -22,13 +22,8 @@ from search.errors import InvalidQuery
 from search.index import vectors
 from search.index.store import LoadedIndex
 from search.model import MODES, Hit, Passage, Ranking
-from search.retrieve import filters
-from search.retrieve.coverage import (
-    Coverage,
-    calibration_questions,
-    calibration_vectors,
-    unknown_acronym,
-)
+from search.retrieve import filters, names
+from search.retrieve.coverage import Coverage, calibration_questions, calibration_vectors
 from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
 from search.retrieve.lexical import Lexical, lexical_text
@@ -269,8 +264,12 @@ class Searcher:
             hits = group_lists(ranked, self.passages, self.lists, k)
         else:
             hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
-        covered = self.coverage.covers(dense_top, match, vector) and not (
-            tuning.UNKNOWN_ACRONYMS and unknown_acronym(searched, self.lexical, self.glossary)
+        covered = self.coverage.covers(dense_top, match, vector) and not names.unknown(
+            searched,
+            self.lexical,
+            self.glossary,
+            self._lexical_text_at,
+            (d.title for d in self.documents.values()),
         )
         return Ranking(hits, covered, dense_top, match, searched)
 
@@ -288,6 +287,11 @@ class Searcher:
         floor = min(score for _, score in dense)
         found = self._by_sentence(vectors.cosines(self.index.faiss_index, vector, missing), vector)
         return dense + [(row, max(score, floor)) for row, score in found]
+
+    def _lexical_text_at(self, position: int) -> str:
+        """The text BM25 read at a position of this searcher's lexical index."""
+        row = position if self.rows is None else int(self.rows[position])
+        return lexical_text(self.passages[row])
 
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
