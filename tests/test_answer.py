@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 from search import tuning
-from search.answer.answerer import Answerer
+from search.answer.answerer import Answerer, _Candidate
 from search.answer.asked import points_back
 from search.index.build import build_index
 from search.index.store import load_index
+from search.model import Hit
 from search.retrieve.searcher import Searcher
 from tests.fakes import FakeEmbedder, searcher_of
 
@@ -190,3 +191,24 @@ def test_answer_words_are_weighed_in_the_candidates_documents(
     monkeypatch.setattr(tuning, "LOCAL_ANSWER_WORDS", False)
     answerer.answer("when does the panel meet")
     assert asked[-1] == []
+
+
+def test_a_sentence_of_another_document_than_the_best_passages_loses_a_margin(
+    tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guidance.md").write_text("# Plans\n\nThe adviser prepares the pathway plan.\n")
+    (corpus / "leaflet.md").write_text("# You\n\nYour pathway plan is written with you.\n")
+    build_index(corpus, tmp_path / "idx", fake)
+    answerer = Answerer(Searcher(load_index(tmp_path / "idx"), fake))
+    first, second = sorted(answerer.searcher.passages, key=lambda p: p.document)
+    hits = [Hit(first, 1.0), Hit(second, 0.9)]
+    units = [_Candidate(0, first.text, 0, len(first.text)), _Candidate(1, second.text, 0, 9)]
+    question = "who prepares the pathway plan"
+    monkeypatch.setattr(tuning, "OTHER_DOCUMENT_PENALTY", 0.0)
+    plain = answerer._score(question, hits, units)
+    monkeypatch.setattr(tuning, "OTHER_DOCUMENT_PENALTY", 0.05)
+    weighed = answerer._score(question, hits, units)
+    assert weighed[0] == pytest.approx(plain[0])
+    assert weighed[1] == pytest.approx(plain[1] - 0.05)

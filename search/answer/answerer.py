@@ -213,6 +213,10 @@ class Answerer:
         word_share = np.array([lexical.share_held(terms, u.text, rarity) for u in units])
         passage = minmax(np.array([hits[u.hit_rank].score for u in units], dtype=np.float64))
         score = tuning.W_DENSE * dense + tuning.W_LEXICAL * word_share + tuning.W_PASSAGE * passage
+        # A sentence of another document than the best passage's must beat it by a margin.
+        top = hits[0].passage.document
+        other = np.array([hits[u.hit_rank].passage.document != top for u in units])
+        score -= tuning.OTHER_DOCUMENT_PENALTY * other
         if wants.figure:
             score += tuning.FIGURE_BONUS * np.array(
                 [figures.figure_weight(question, u.text) for u in units]
