@@ -154,6 +154,7 @@ class Ranking:
     dense_top: float
     lexical_match: float
     searched: str = ""  # the question as searched: misspelt words put right
+    unknown: str | None = None  # a name the question uses that no passage does (not covered)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,13 @@ def test_not_covered(answerer: Answerer) -> None:
     assert reply.citations and all(c.highlight is None for c in reply.citations)
 
 
+def test_not_covered_says_which_name_the_documents_never_mention(answerer: Answerer) -> None:
+    reply = answerer.answer("the Purple Elephant Scheme for neglected children")
+    assert not reply.answerable
+    assert "never mention 'Purple Elephant Scheme'" in reply.message
+    assert "never mention" not in answerer.answer("qwertyuiop zxcvb").message
+
+
 def test_filters_reach_the_answer(answerer: Answerer) -> None:
     reply = answerer.answer("schools escalation threshold", kind="learning")
     assert reply.citations and all(c.passage.kind == "learning" for c in reply.citations)

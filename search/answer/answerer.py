@@ -84,6 +84,8 @@ class Answerer:
         if not ranking.answerable or not hits:
             topics = list(dict.fromkeys(h.passage.section for h in hits))[:3]
             message = "The documents do not cover this"
+            if ranking.unknown is not None:  # say why: the name they never use
+                message += f" (they never mention {ranking.unknown!r})"
             message += f"; closest topics: {', '.join(topics)}." if topics else "."
             cites = tuple(Citation(h.passage, None) for h in _dedupe(hits))
             return Answer(asked, False, None, 0.0, cites, message, question)

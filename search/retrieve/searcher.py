@@ -264,14 +264,15 @@ class Searcher:
             hits = group_lists(ranked, self.passages, self.lists, k)
         else:
             hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
-        covered = self.coverage.covers(dense_top, match, vector) and not names.unknown(
+        unknown = names.unknown(
             searched,
             self.lexical,
             self.glossary,
             self._lexical_text_at,
             (d.title for d in self.documents.values()),
         )
-        return Ranking(hits, covered, dense_top, match, searched)
+        covered = unknown is None and self.coverage.covers(dense_top, match, vector)
+        return Ranking(hits, covered, dense_top, match, searched, unknown)
 
     def _dense_for_lexical(
         self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], vector: np.ndarray
