@@ -289,3 +289,27 @@ def test_a_question_naming_what_no_passage_names_is_not_covered(
     assert not searcher.search(f"the Purple Elephant Scheme: {question}").answerable
     monkeypatch.setattr(tuning, "UNKNOWN_NAMES", False)
     assert searcher.search(f"the Purple Elephant Scheme: {question}").answerable
+
+
+def test_a_list_asked_for_brings_its_lead_in_forward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "# Plans\n\nThe pathway plan is reviewed with the young person.\n\n"
+        "The pathway plan must address in particular:\n\n- health\n- education\n"
+    )
+    searcher = searcher_of(tmp_path, "plans.md", text)
+    rows = {p.text: i for i, p in enumerate(searcher.passages)}
+    paragraph = rows["The pathway plan is reviewed with the young person."]
+    lead_in = rows["The pathway plan must address in particular:"]
+    fused = [(paragraph, 0.60), (lead_in, 0.55)]
+    asked = intent("what must a pathway plan include")
+    assert asked.list and not intent("who reviews the pathway plan").list
+    monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 0.0)
+    monkeypatch.setattr(tuning, "LEAD_IN_BOOST", 0.0)
+    assert [row for row, _ in searcher._rerank(fused, asked, [])] == [paragraph, lead_in]
+    monkeypatch.setattr(tuning, "LEAD_IN_BOOST", 0.1)
+    assert [row for row, _ in searcher._rerank(fused, asked, [])] == [lead_in, paragraph]
+    # Not asked for a list, the order stays.
+    plain = intent("who reviews the pathway plan")
+    assert [row for row, _ in searcher._rerank(fused, plain, [])] == [paragraph, lead_in]

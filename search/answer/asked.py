@@ -13,7 +13,7 @@ from search import tuning
 from search.answer import figures
 from search.chunk import tables
 from search.model import Passage
-from search.retrieve.query import intent
+from search.retrieve.query import asks_list, intent
 
 _ADVICE_ASKED = re.compile(
     r"\b(what|how)\s+(should|can|could|must|do|does|might|would)\b|\bneed(s|ed)?\b|"
@@ -25,20 +25,6 @@ _ADVICE_ASKED = re.compile(
 # sentence that weighs the claim answers it, not the one saying what is needed.
 _YES_NO = re.compile(
     r"^\s*(should|can|could|do|does|did|is|are|was|were|will|would|has|have|must)\b", re.I
-)
-# "What must a pathway plan include", "designated teacher responsibilities", "list the ...".
-_LIST_ASKED = re.compile(
-    r"\b(include[sd]?|including|contain[s]?|cover[s]?|consist[s]? of|list|lists)\b|"
-    r"\b(responsibilities|duties|steps|stages|principles|rules|requirements|criteria|"
-    r"elements|components|functions|tasks|roles)\b",
-    re.IGNORECASE,
-)
-# "What skills should ...", "which services ...": a plural noun after what/which asks for
-# several things (the verbs and words that end in s are left out).
-_SEVERAL_ASKED = re.compile(
-    r"^\s*(what|which)\s+(?!(does|is|was|has|this|its|means|happens|makes|counts)\b)"
-    r"[a-z]{3,}[^s\W]s\b",
-    re.IGNORECASE,
 )
 # "Who should ...", "when must ...", "how often should ...": the modal asks for a person, a
 # time or a figure, not for what to do.
@@ -98,8 +84,7 @@ def answers_with_list(question: str, best: str, passage: Passage) -> bool:
     """Whether the answer is the whole list the best sentence stands in."""
     if not tuning.LIST_ANSWERS:
         return False
-    several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
-    if _LIST_ASKED.search(question) or several or tables.is_lead_in(best):
+    if asks_list(question) or tables.is_lead_in(best):
         return True
     # A sentence of the paragraph that introduces the list ("Below are some of the ways we
     # can support you ... We can:") is about the list, which says the thing; but asked for a

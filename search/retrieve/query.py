@@ -48,12 +48,35 @@ _LEAST = re.compile(rf"\bleast\s+{_HOW_OFTEN}\b|\b(lowest|smallest|rarest|fewest
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
 
 
+# "What must a pathway plan include", "designated teacher responsibilities", "list the ...".
+_LIST_ASKED = re.compile(
+    r"\b(include[sd]?|including|contain[s]?|cover[s]?|consist[s]? of|list|lists)\b|"
+    r"\b(responsibilities|duties|steps|stages|principles|rules|requirements|criteria|"
+    r"elements|components|functions|tasks|roles)\b",
+    re.IGNORECASE,
+)
+# "What skills should ...", "which services ...": a plural noun after what/which asks for
+# several things (the verbs and words that end in s are left out).
+_SEVERAL_ASKED = re.compile(
+    r"^\s*(what|which)\s+(?!(does|is|was|has|this|its|means|happens|makes|counts)\b)"
+    r"[a-z]{3,}[^s\W]s\b",
+    re.IGNORECASE,
+)
+
+
+def asks_list(question: str) -> bool:
+    """Whether the question asks for a list: its wording, or a plural after what/which."""
+    several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
+    return bool(_LIST_ASKED.search(question)) or several
+
+
 @dataclass(frozen=True)
 class Intent:
     figure: bool = False  # asks for a number or a share
     themes: bool = False
     lessons: bool = False
     extreme: str | None = None  # "max" or "min" for the largest / smallest of a set
+    list: bool = False  # asks for a list ("what must a pathway plan include")
 
 
 @dataclass(frozen=True)
@@ -121,4 +144,5 @@ def intent(query: str) -> Intent:
         themes=bool(_THEMES.search(query)),
         lessons=bool(_LESSONS.search(query)),
         extreme=extreme,
+        list=asks_list(query),
     )

@@ -14,7 +14,7 @@ import numpy as np
 
 from search import tuning
 from search.chunk import tables
-from search.chunk.tables import Table, TableKey
+from search.chunk.tables import Table, TableKey, is_lead_in
 from search.chunk.text import PERCENT, answer_units
 from search.config import Settings
 from search.embed.base import Embedder
@@ -75,6 +75,7 @@ class Searcher:
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in self.passages)
         self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in self.passages)
+        self._lead_in = tuple(p.list_id is not None and is_lead_in(p.text) for p in self.passages)
         # A few words ("Housing", a heading read as a paragraph) say little; a table's
         # figure ("Poverty: 97 (35%)") is short and says it all.
         self._short = tuple(
@@ -297,7 +298,8 @@ class Searcher:
     def _rerank(
         self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
     ) -> list[tuple[int, float]]:
-        """Favour the kind of passage the question asks for: figures, themes or lessons."""
+        """Favour the kind of passage the question asks for (figures, themes, lessons, the
+        lead-in of a list); penalise those that say little or only point elsewhere."""
         boosted = []
         for row, score in ranked:
             kind = self._kinds[row]
@@ -305,7 +307,7 @@ class Searcher:
                 (wants.figure and bool(self._has_figure[row]))
                 + (wants.themes and kind == "theme")
                 + (wants.lessons and kind == "learning")
-            )
+            ) + tuning.LEAD_IN_BOOST * (wants.list and self._lead_in[row])
             if kind == "footnote":  # a reference at the foot of a page, not the text itself
                 score -= tuning.FOOTNOTE_PENALTY
             elif kind == "reference":
