@@ -6,7 +6,7 @@ import pytest
 
 from search import tuning
 from search.retrieve.lexical import Lexical
-from search.retrieve.names import holds, names, phrase_key, unknown
+from search.retrieve.names import holds, names, phrase_key, unknown, unknown_acronym
 from search.retrieve.query import Glossary
 
 TEXTS = [
@@ -64,3 +64,28 @@ def test_a_question_naming_what_the_collection_never_names_is_found(
     assert ask("MARAC referral criteria") == "MARAC"
     monkeypatch.setattr(tuning, "UNKNOWN_ACRONYMS", False)
     assert ask("MARAC referral criteria") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("MARAC referral criteria for domestic abuse", "MARAC"),
+        ("what does the IRO do", None),  # the texts use it
+        ("LSCBs and serious case reviews", None),  # a plural of one they use
+        ("LADO contact details", None),  # unknown, but its expansion's words are there
+        ("DBS checks for foster carers", "DBS"),  # unknown, and so is its expansion
+        ("can the HE bursary be paid in instalments", None),  # a stop word says nothing
+        ("how often is the review held", None),  # no acronym at all
+    ],
+)
+def test_an_acronym_the_collection_never_uses_is_found(question: str, unknown: str | None) -> None:
+    lexical = Lexical(
+        [
+            "The IRO chairs the review. Each LSCB publishes its serious case reviews.",
+            "The local authority designated officer handles allegations against staff.",
+        ]
+    )
+    glossary = Glossary(
+        {"lado": "local authority designated officer", "dbs": "disclosure and barring"}, {}
+    )
+    assert unknown_acronym(question, lexical, glossary) == unknown

@@ -15,8 +15,7 @@ from search.model import Passage
 from search.retrieve.coverage import Coverage
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
-from search.retrieve.names import unknown_acronym
-from search.retrieve.query import Glossary, intent
+from search.retrieve.query import intent
 from search.retrieve.searcher import Searcher
 from search.retrieve.superlatives import extreme_first
 from tests.fakes import FakeEmbedder, searcher_of
@@ -247,48 +246,20 @@ def test_hybrid_counts_bm25_words_within_the_documents_the_dense_side_found(
 
 
 @pytest.mark.parametrize(
-    ("question", "unknown"),
+    ("known", "unknown", "rule"),
     [
-        ("MARAC referral criteria for domestic abuse", "MARAC"),
-        ("what does the IRO do", None),  # the texts use it
-        ("LSCBs and serious case reviews", None),  # a plural of one they use
-        ("LADO contact details", None),  # unknown, but its expansion's words are there
-        ("DBS checks for foster carers", "DBS"),  # unknown, and so is its expansion
-        ("can the HE bursary be paid in instalments", None),  # a stop word says nothing
-        ("how often is the review held", None),  # no acronym at all
+        ("", "QXZR", "UNKNOWN_ACRONYMS"),
+        ("the Serious Case Reviews:", "the Purple Elephant Scheme:", "UNKNOWN_NAMES"),
     ],
 )
-def test_an_acronym_the_collection_never_uses_is_found(question: str, unknown: str | None) -> None:
-    lexical = Lexical(
-        [
-            "The IRO chairs the review. Each LSCB publishes its serious case reviews.",
-            "The local authority designated officer handles allegations against staff.",
-        ]
-    )
-    glossary = Glossary(
-        {"lado": "local authority designated officer", "dbs": "disclosure and barring"}, {}
-    )
-    assert unknown_acronym(question, lexical, glossary) == unknown
-
-
-def test_a_question_naming_an_unknown_acronym_is_not_covered(
-    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    question = "neglect and domestic abuse in serious case reviews"
-    assert searcher.search(question).answerable
-    assert not searcher.search(f"QXZR {question}").answerable
-    monkeypatch.setattr(tuning, "UNKNOWN_ACRONYMS", False)
-    assert searcher.search(f"QXZR {question}").answerable
-
-
 def test_a_question_naming_what_no_passage_names_is_not_covered(
-    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, known: str, unknown: str, rule: str
 ) -> None:
     question = "neglect and domestic abuse in serious case reviews"
-    assert searcher.search(f"the Serious Case Reviews: {question}").answerable  # named there
-    assert not searcher.search(f"the Purple Elephant Scheme: {question}").answerable
-    monkeypatch.setattr(tuning, "UNKNOWN_NAMES", False)
-    assert searcher.search(f"the Purple Elephant Scheme: {question}").answerable
+    assert searcher.search(f"{known} {question}".strip()).answerable  # named there, or none
+    assert not searcher.search(f"{unknown} {question}").answerable
+    monkeypatch.setattr(tuning, rule, False)
+    assert searcher.search(f"{unknown} {question}").answerable
 
 
 def test_a_list_asked_for_brings_its_lead_in_forward(
