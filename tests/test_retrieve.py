@@ -12,7 +12,7 @@ from search.errors import InvalidQuery
 from search.index.build import build_index
 from search.index.store import load_index
 from search.model import Passage
-from search.retrieve.coverage import Coverage
+from search.retrieve.coverage import Coverage, best_in_documents, calibration_questions
 from search.retrieve.fusion import fuse
 from search.retrieve.lexical import Lexical
 from search.retrieve.query import intent
@@ -79,6 +79,50 @@ def test_closeness_is_relative_to_the_calibration_questions() -> None:
     assert bars.covers(0.5, 0.0, unlike)
 
 
+def test_each_document_has_its_own_bar_from_the_calibration_questions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two calibration questions; "guide" is a broad document they come close to, "brief" a
+    # narrow one, "note" one they never reach among the nearest found.
+    found = [[(0, 0.5), (2, 0.2)], [(1, 0.4), (3, 0.3)]]
+    where = {0: "guide", 1: "guide", 2: "brief", 3: "brief", 4: "note"}
+    sizes = {"guide": 2, "brief": 2, "note": 1}
+    tops = [best_in_documents(near, where.__getitem__, sizes, complete=False) for near in found]
+    assert tops[0] == {"guide": 0.5, "brief": 0.2, "note": 0.2}  # "note": no higher than 0.2
+    assert best_in_documents(found[0], where.__getitem__, sizes, complete=True) == {
+        "guide": 0.5,
+        "brief": 0.2,
+    }
+    scores = [(0.5, 0.5), (0.4, 0.5)]  # a question holding none of its words: by closeness
+    monkeypatch.setattr(tuning, "DOCUMENT_COVERAGE_FLOOR", False)
+    bars = Coverage.calibrated(scores, None, tops, sizes)
+    margin = tuning.COVERAGE_MARGIN
+    assert bars.sure == pytest.approx(0.5 + margin)
+    assert bars.sure_in["brief"] == pytest.approx(0.3 + margin)
+    v = np.zeros(2, dtype=np.float32)
+    # As close as 0.45: not covered where it lands on the broad guide, covered on the brief.
+    assert not bars.covers(0.45, 0.0, v, "guide") and bars.covers(0.45, 0.0, v, "brief")
+    assert not bars.covers(0.45, 0.0, v, "unknown")  # a document not measured: the whole bar
+    monkeypatch.setattr(tuning, "DOCUMENT_COVERAGE", False)
+    assert not bars.covers(0.45, 0.0, v, "brief")
+
+
+def test_no_document_bar_falls_below_the_median_passages() -> None:
+    # The narrow "brief" (one passage) and "note" come in far under "guide", which holds most
+    # passages: their bars rise to the guide's.
+    tops = [{"guide": 0.4, "brief": 0.1, "note": 0.2}]
+    bars = Coverage.calibrated([(0.4, 0.0)], None, tops, {"guide": 10, "brief": 1, "note": 1})
+    assert bars.sure_in["brief"] == pytest.approx(0.4 + tuning.COVERAGE_MARGIN)
+    # Counted by passages, not by documents: many small ones do not drag the floor down.
+    many = {"guide": 0.4, **{f"brief{i}": 0.1 for i in range(5)}}
+    sizes = {"guide": 100, **{f"brief{i}": 1 for i in range(5)}}
+    bars = Coverage.calibrated([(0.4, 0.0)], None, [many], sizes)
+    assert bars.sure_in["brief3"] == pytest.approx(0.4 + tuning.COVERAGE_MARGIN)
+    sizes = {"guide": 1, **{f"brief{i}": 100 for i in range(5)}}
+    bars = Coverage.calibrated([(0.4, 0.0)], None, [many], sizes)
+    assert bars.sure_in["brief3"] == pytest.approx(0.1 + tuning.COVERAGE_MARGIN)
+
+
 def _table_passages() -> list[Passage]:
     text = "Report\n\nIn these cases:\n\nCats\tDogs\tFish\n3 (10%)\t20 (60%)\t1 (5%)\n"
     return chunk_document(text, "d")
@@ -137,6 +181,31 @@ def test_modes_rank_and_filter(
 def test_off_topic_is_flagged_on_topic_is_not(searcher: Searcher) -> None:
     assert not searcher.search("qwertyuiop zxcvb").answerable
     assert searcher.search("fathers partners alienated forgotten").answerable
+
+
+def test_a_collection_measures_a_bar_for_each_of_its_documents(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (corpus_dir / "leave.txt").write_text(
+        "Leave\n\nStaff book annual leave through the office system.\n\n"
+        "Holiday pay and leave requests are approved by a line manager.\n"
+    )
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    monkeypatch.setattr(tuning, "DOCUMENT_COVERAGE_FLOOR", False)
+    bars = searcher.coverage
+    assert set(bars.sure_in) == set(searcher.documents)
+    # Each bar: the closest any calibration question came to a passage of that document,
+    # less its closeness to the nearest other calibration question.
+    asked = np.stack(fake.embed([searcher.understood(q)[1] for q in calibration_questions()]))
+    between = asked @ asked.T
+    np.fill_diagonal(between, -np.inf)
+    passages = searcher.index.faiss_index.reconstruct_n(0, len(searcher.passages)) @ asked.T
+    for document in searcher.documents:
+        mine = [i for i, p in enumerate(searcher.passages) if p.document == document]
+        expected = float(np.max(passages[mine].max(axis=0) - between.max(axis=1)))
+        assert bars.sure_in[document] == pytest.approx(expected + tuning.COVERAGE_MARGIN)
+    assert bars.sure == pytest.approx(max(bars.sure_in.values()))
 
 
 def test_unknown_mode(searcher: Searcher) -> None:
@@ -215,14 +284,14 @@ def test_words_said_together_count_more_than_words_scattered(
     searcher = searcher_of(tmp_path, "carers.md", f"# Carers\n\n{scattered}\n\n{together}\n")
     terms = searcher.lexical.terms("foster carer training allowance")
     assert [p.text for p in searcher.passages] == [scattered, together]
-    sentences = [searcher._sentence_terms(row) for row in (0, 1)]
+    sentences = [searcher.rerank.sentence_terms(row) for row in (0, 1)]
     assert searcher.lexical.sentence_share(terms, sentences[1]) == 1.0
     assert 0.0 < searcher.lexical.sentence_share(terms, sentences[0]) < 1.0
     fused = [(0, 0.60), (1, 0.55)]  # the scattered passage ahead before the re-rank
     monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 0.0)
-    assert [row for row, _ in searcher._rerank(fused, intent("x"), terms)] == [0, 1]
+    assert [row for row, _ in searcher.rerank(fused, intent("x"), terms)] == [0, 1]
     monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 1.0)
-    assert [row for row, _ in searcher._rerank(fused, intent("x"), terms)] == [1, 0]
+    assert [row for row, _ in searcher.rerank(fused, intent("x"), terms)] == [1, 0]
 
 
 def test_hybrid_counts_bm25_words_within_the_documents_the_dense_side_found(
@@ -278,9 +347,9 @@ def test_a_list_asked_for_brings_its_lead_in_forward(
     assert asked.list and not intent("who reviews the pathway plan").list
     monkeypatch.setattr(tuning, "PROXIMITY_BONUS", 0.0)
     monkeypatch.setattr(tuning, "LEAD_IN_BOOST", 0.0)
-    assert [row for row, _ in searcher._rerank(fused, asked, [])] == [paragraph, lead_in]
+    assert [row for row, _ in searcher.rerank(fused, asked, [])] == [paragraph, lead_in]
     monkeypatch.setattr(tuning, "LEAD_IN_BOOST", 0.1)
-    assert [row for row, _ in searcher._rerank(fused, asked, [])] == [lead_in, paragraph]
+    assert [row for row, _ in searcher.rerank(fused, asked, [])] == [lead_in, paragraph]
     # Not asked for a list, the order stays.
     plain = intent("who reviews the pathway plan")
-    assert [row for row, _ in searcher._rerank(fused, plain, [])] == [paragraph, lead_in]
+    assert [row for row, _ in searcher.rerank(fused, plain, [])] == [paragraph, lead_in]

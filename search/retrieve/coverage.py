@@ -9,6 +9,9 @@ answers (search/data/offtopic-calibration.txt) and takes its bars from how they 
   tuning.COVERAGE_MARGIN);
 - or when it is closer than half of them came and one passage holds more of its words
   (rarity-weighted) than all but a few of them found (tuning.COVERAGE_WORDS_QUANTILE).
+"Any of them came" is counted in the document the question's best passage stands in
+(tuning.DOCUMENT_COVERAGE): office questions come closer to broad guidance than to a narrow
+review, and one bar for all let the broad document decide for the narrow one.
 
 "Closer" is relative (tuning.RELATIVE_COVERAGE): a question's best cosine to the passages
 less its best cosine to the calibration questions themselves. "How do I book annual leave"
@@ -22,8 +25,8 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ class Coverage:
     words: float
     # The calibration questions' vectors, when closeness is relative to them.
     background: np.ndarray | None = None
+    # "sure" for a question whose best passage stands in this document.
+    sure_in: Mapping[str, float] = field(default_factory=dict)
 
     def closeness(self, dense_top: float, vector: np.ndarray) -> float:
         """The best passage's cosine, less the closest calibration question's."""
@@ -49,9 +54,12 @@ class Coverage:
             return dense_top
         return dense_top - float(np.max(self.background @ vector))
 
-    def covers(self, dense_top: float, lexical_match: float, vector: np.ndarray) -> bool:
+    def covers(
+        self, dense_top: float, lexical_match: float, vector: np.ndarray, document: str = ""
+    ) -> bool:
         close = self.closeness(dense_top, vector)
-        if close >= self.sure:
+        sure = self.sure_in.get(document, self.sure) if tuning.DOCUMENT_COVERAGE else self.sure
+        if close >= sure:
             return True
         return tuning.LEXICAL_COVERAGE and close >= self.maybe and lexical_match >= self.words
 
@@ -61,27 +69,96 @@ class Coverage:
         return cls(tuning.DENSE_SURE, tuning.DENSE_MAYBE, tuning.MATCH_MIN)
 
     @classmethod
+    def measured(
+        cls,
+        questions: Sequence[str],
+        vectors: Sequence[np.ndarray],
+        nearest: Callable[[np.ndarray, int], Sequence[tuple[int, float]]],
+        word_share: Callable[[str], float],
+        sizes: Mapping[str, int],
+        document_of: Callable[[int], str],
+    ) -> Coverage:
+        """The bars from asking the calibration questions (`vectors` their embeddings) of a
+        collection: `nearest(vector, k)` its k best passages, `sizes` its documents'
+        passage counts."""
+        depth = min(tuning.COVERAGE_DEPTH, sum(sizes.values()))
+        found = [nearest(v, depth) for v in vectors]
+        complete = depth == sum(sizes.values())
+        return cls.calibrated(
+            [
+                (near[0][1] if near else 0.0, word_share(q))
+                for q, near in zip(questions, found, strict=True)
+            ],
+            np.stack(vectors) if tuning.RELATIVE_COVERAGE and len(vectors) else None,
+            [best_in_documents(near, document_of, sizes, complete) for near in found],
+            sizes,
+        )
+
+    @classmethod
     def calibrated(
-        cls, scores: Sequence[tuple[float, float]], vectors: np.ndarray | None = None
+        cls,
+        scores: Sequence[tuple[float, float]],
+        vectors: np.ndarray | None = None,
+        in_documents: Sequence[Mapping[str, float]] = (),
+        sizes: Mapping[str, int] | None = None,
     ) -> Coverage:
         """Bars from the (best cosine, word share) of the calibration questions; with their
-        vectors, closeness is measured relative to them."""
+        vectors, closeness is measured relative to them; with each one's best cosine in
+        each document, every document has its own "sure" bar."""
         if not scores:
             return cls.fixed()
         dense = np.array([s[0] for s in scores])
         words = np.array([s[1] for s in scores])
         background = None
+        offset = np.zeros(len(scores))
         if vectors is not None and len(vectors) > 1:
             background = np.asarray(vectors, dtype=np.float32)
             between = background @ background.T
             np.fill_diagonal(between, -np.inf)  # each is measured against the others
-            dense = dense - between.max(axis=1)
+            offset = between.max(axis=1)
+            dense = dense - offset
+        sure_in: dict[str, float] = {}
+        if in_documents:
+            for tops, less in zip(in_documents, offset, strict=True):
+                for document, top in tops.items():
+                    sure_in[document] = max(sure_in.get(document, -np.inf), top - less)
+        if sure_in and tuning.DOCUMENT_COVERAGE_FLOOR:
+            floor = _median_passage(sure_in, sizes or {})
+            sure_in = {d: max(bar, floor) for d, bar in sure_in.items()}
         return cls(
             float(dense.max()) + tuning.COVERAGE_MARGIN,
             float(np.percentile(dense, tuning.COVERAGE_MAYBE_QUANTILE)),
             float(np.percentile(words, tuning.COVERAGE_WORDS_QUANTILE)),
             background,
+            {d: float(bar) + tuning.COVERAGE_MARGIN for d, bar in sure_in.items()},
         )
+
+
+def _median_passage(bars: Mapping[str, float], sizes: Mapping[str, int]) -> float:
+    """The bar of the document the median passage stands in (by passages, so that many
+    small documents do not drag it down)."""
+    ranked = sorted(bars, key=bars.__getitem__)
+    weights = np.array([max(sizes.get(d, 1), 1) for d in ranked], dtype=float)
+    middle = int(np.searchsorted(np.cumsum(weights), weights.sum() / 2))
+    return bars[ranked[min(middle, len(ranked) - 1)]]
+
+
+def best_in_documents(
+    found: Sequence[tuple[int, float]],
+    document_of: Callable[[int], str],
+    documents: Iterable[str],
+    complete: bool,
+) -> dict[str, float]:
+    """Each document's best score among the nearest passages found (best first). Unless
+    they are all the passages there are, a document with none among them gets the least
+    found: its own best is no higher, so its bar errs on the side of "not covered"."""
+    best: dict[str, float] = {}
+    for row, score in found:
+        best.setdefault(document_of(row), score)
+    if not complete and found:
+        for document in documents:
+            best.setdefault(document, found[-1][1])
+    return best
 
 
 @functools.cache

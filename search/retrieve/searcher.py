@@ -7,6 +7,7 @@ Also judges whether the corpus answers the question at all, so the service can s
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
@@ -14,8 +15,7 @@ import numpy as np
 
 from search import tuning
 from search.chunk import tables
-from search.chunk.tables import Table, TableKey, is_lead_in
-from search.chunk.text import PERCENT, answer_units
+from search.chunk.tables import Table, TableKey
 from search.config import Settings
 from search.embed.base import Embedder
 from search.errors import InvalidQuery
@@ -28,9 +28,9 @@ from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.lists import group_lists, list_rows, whole_list
-from search.retrieve.query import Glossary, Intent, intent, load_glossary
+from search.retrieve.query import Glossary, intent, load_glossary
+from search.retrieve.rerank import Reranker
 from search.retrieve.spelling import Speller
-from search.retrieve.superlatives import extreme_first
 from search.retrieve.topics import Sections, Topic, blend
 from search.retrieve.units import UnitTable, best_sentence
 
@@ -72,20 +72,7 @@ class Searcher:
         self.sections = tuple(dict.fromkeys(p.section for p in visible))
         texts = [lexical_text(p) for p in visible]
         self.lexical = Lexical(texts, [p.document for p in visible])
-        # Tuples, not arrays: the re-rank reads them one row at a time.
-        self._kinds = tuple(p.kind for p in self.passages)
-        self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in self.passages)
-        self._lead_in = tuple(p.list_id is not None and is_lead_in(p.text) for p in self.passages)
-        # A few words ("Housing", a heading read as a paragraph) say little; a table's
-        # figure ("Poverty: 97 (35%)") is short and says it all.
-        self._short = tuple(
-            p.kind != "statistic" and len(p.text.split()) <= tuning.SHORT_WORDS
-            for p in self.passages
-        )
-        # A passage that asks ("Does the designated teacher have ...?", an FAQ's question
-        # read as a paragraph) is worded like the question and answers nothing.
-        self._asks = tuple(p.text.rstrip().endswith("?") for p in self.passages)
-        self._sentences_of: dict[int, tuple[frozenset[str], ...]] = {}
+        self.rerank = Reranker(self.passages, self.lexical)
         self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
         # The documents only some groups may see (by id), for views of this searcher.
@@ -246,7 +233,7 @@ class Searcher:
         # Whether the corpus covers the question is judged over all of it (all the searcher
         # may see), not the filtered part, by the passages' own vectors.
         unfiltered = allowed is self.rows and nearest
-        dense_top = nearest[0][1] if unfiltered else self._dense_top(vector)
+        top_row, dense_top = nearest[0] if unfiltered else self._dense_top(vector)
         if topic is not None:
             dense = self._in_named_sections(dense, vector, topic, allowed)[:pool]
         if mode == "dense":
@@ -260,7 +247,7 @@ class Searcher:
             weight = tuning.LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
-            ranked = self._rerank(ranked, wants, terms)
+            ranked = self.rerank(ranked, wants, terms)
         if whole_lists:
             hits = group_lists(ranked, self.passages, self.lists, k)
         else:
@@ -272,7 +259,8 @@ class Searcher:
             self._lexical_text_at,
             (d.title for d in self.documents.values()),
         )
-        covered = unknown is None and self.coverage.covers(dense_top, match, vector)
+        where = self.passages[top_row].document if top_row >= 0 else ""
+        covered = unknown is None and self.coverage.covers(dense_top, match, vector, where)
         return Ranking(hits, covered, dense_top, match, searched, unknown)
 
     def _dense_for_lexical(
@@ -294,48 +282,6 @@ class Searcher:
         """The text BM25 read at a position of this searcher's lexical index."""
         row = position if self.rows is None else int(self.rows[position])
         return lexical_text(self.passages[row])
-
-    def _rerank(
-        self, ranked: list[tuple[int, float]], wants: Intent, terms: list[str]
-    ) -> list[tuple[int, float]]:
-        """Favour the kind of passage the question asks for (figures, themes, lessons, the
-        lead-in of a list); penalise those that say little or only point elsewhere."""
-        boosted = []
-        for row, score in ranked:
-            kind = self._kinds[row]
-            score += tuning.INTENT_BOOST * (
-                (wants.figure and bool(self._has_figure[row]))
-                + (wants.themes and kind == "theme")
-                + (wants.lessons and kind == "learning")
-            ) + tuning.LEAD_IN_BOOST * (wants.list and self._lead_in[row])
-            if kind == "footnote":  # a reference at the foot of a page, not the text itself
-                score -= tuning.FOOTNOTE_PENALTY
-            elif kind == "reference":
-                score -= tuning.REFERENCE_PENALTY
-            if self._short[row]:
-                score -= tuning.SHORT_PENALTY
-            if self._asks[row]:
-                score -= tuning.QUESTION_PENALTY
-            if tuning.PROXIMITY_BONUS:
-                near = self.lexical.sentence_share(terms, self._sentence_terms(row))
-                score += tuning.PROXIMITY_BONUS * near
-            boosted.append((row, score))
-        boosted.sort(key=lambda x: -x[1])
-        return extreme_first(
-            boosted, self.passages, wants.extreme, lambda text: self.lexical.share_held(terms, text)
-        )
-
-    def _sentence_terms(self, row: int) -> tuple[frozenset[str], ...]:
-        """The words of each sentence of a passage, made when first needed and kept (a
-        question looks at a hundred candidates; a collection may hold a million)."""
-        found = self._sentences_of.get(row)
-        if found is None:
-            units = answer_units(self.passages[row])
-            found = tuple(frozenset(self.lexical.terms(text)) for text, _, _ in units)
-            if len(self._sentences_of) >= _SENTENCE_TERMS_KEPT:
-                self._sentences_of.clear()  # bounded: made again when needed
-            self._sentences_of[row] = found
-        return found
 
     def _in_named_sections(
         self,
@@ -362,13 +308,17 @@ class Searcher:
             return Coverage.fixed()
         questions = calibration_questions()
         searched = [self.understood(q)[1] for q in questions]
-        vectors = calibration_vectors(self.embedder, tuple(searched))
-        return Coverage.calibrated(
-            [
-                (self._dense_top(v), self.lexical.best_match(self.lexical.terms(q)))
-                for q, v in zip(searched, vectors, strict=True)
-            ],
-            np.stack(vectors) if tuning.RELATIVE_COVERAGE and vectors else None,
+        asked = calibration_vectors(self.embedder, tuple(searched))
+        rows = range(len(self.passages)) if self.rows is None else self.rows.tolist()
+        return Coverage.measured(
+            searched,
+            asked,
+            lambda v, k: vectors.search(
+                self.index.faiss_index, v, k, self.rows, prepared=self._selector
+            ),
+            lambda q: self.lexical.best_match(self.lexical.terms(q)),
+            Counter(self.passages[row].document for row in rows),
+            lambda row: self.passages[row].document,
         )
 
     def understood(self, query: str) -> tuple[str, str]:
@@ -377,18 +327,14 @@ class Searcher:
         searched = self.speller.correct(query)
         return searched, self.glossary.expand(searched)
 
-    def _dense_top(self, vector: np.ndarray) -> float:
+    def _dense_top(self, vector: np.ndarray) -> tuple[int, float]:
         """The best passage's own cosine (not its best sentence's): a short sentence comes
         closer to anything, and on the summary alone that let office questions through
         (held-out off-topic declined 0.889 with it, 0.833 by the best sentence)."""
         found = vectors.search(
             self.index.faiss_index, vector, 1, self.rows, prepared=self._selector
         )
-        return found[0][1] if found else 0.0
-
-
-# Passages whose sentence words are kept (about 2 kB each), at most.
-_SENTENCE_TERMS_KEPT = 50_000
+        return found[0] if found else (-1, 0.0)
 
 
 def open_searcher(settings: Settings) -> Searcher:
