@@ -443,6 +443,47 @@ def test_a_footnote_carried_over_a_page_stays_a_footnote(tmp_path: Path) -> None
     ]
 
 
+def test_a_sentence_over_a_page_break_stays_whole_in_bold_or_in_brackets(
+    tmp_path: Path,
+) -> None:
+    pdf = FPDF(unit="pt", format="A4")
+    p = _Page(pdf, header=False, number=1)
+    p.heading("Matching", 16)
+    for _ in range(3):  # enough body text for its type size to be the body's
+        p.line("Every looked-after child has a health assessment and a health")
+        p.line("plan, reviewed with the child and the carer.")
+        p.gap()
+    p.line("The plan is agreed before the child leaves care and recorded")
+    p.line("by the social worker (i.e.")
+    p = _Page(pdf, header=False, number=2)
+    p.line("at the last review) and then kept up to date.")
+    p.gap()
+    # Emphasis in body type, bold, as a heading of that size would be, over three lines.
+    for text in (
+        "Any practice that delays a placement because the adopters and",
+        "the child differ in culture, language or faith, or that rules",
+        "out a family at the start, without hearing from them, because",
+    ):
+        p._text(72, p.y, text, BODY, bold=True)
+        p.y += 15
+    p = _Page(pdf, header=False, number=3)
+    for text in ("of their status or age, is not", "child-centred and is unacceptable."):
+        p._text(72, p.y, text, BODY, bold=True)
+        p.y += 15
+    pdf.output(str(tmp_path / "breaks.pdf"))
+    [doc] = read_file(tmp_path / "breaks.pdf")
+    texts = [p.text for p in doc.passages]
+    assert (
+        "The plan is agreed before the child leaves care and recorded by the social worker "
+        "(i.e. at the last review) and then kept up to date." in texts
+    )
+    assert texts[-1].endswith(
+        "without hearing from them, because of their status or age, is not child-centred and "
+        "is unacceptable."
+    )
+    assert not any(p.headings for p in doc.passages)  # "Matching" is the title
+
+
 def _lines(*texts: str) -> list[Line]:
     return [Line(t, 11.0, 800.0 - 15 * i, 72.0, False, 11.0) for i, t in enumerate(texts)]
 

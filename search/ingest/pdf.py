@@ -175,8 +175,11 @@ def _page_items(
         last = items[-1] if items else None
         text = line.text
         bullet = _BULLET.match(text) if len(text) > 2 else None
-        ended = last is None or last.type == "heading" or bool(_ENDS_SENTENCE.search(last.text))
-        heading_line = _looks_like_heading(line, body) and (ended or prev is None)
+        ended = last is None or last.type == "heading" or ends_sentence(last.text)
+        # At the top of a page a line in lower case carries on the page before (a bold
+        # paragraph's next line is set like a heading).
+        opens = not text[:1].islower() if prev is None else ended
+        heading_line = _looks_like_heading(line, body) and opens
         if heading_line and last is not None and last.type == "heading" and prev is not None:
             if prev.style == line.style and 0 < gap <= line.size * 1.6:
                 last.text = join_lines(last.text, text, vocab)  # a heading over two lines
@@ -216,8 +219,14 @@ def _continues(last: _Item, first: _Item) -> bool:
         last.type in ("paragraph", "bullet")
         and first.type == "paragraph"
         and not first.numbered
-        and not _ENDS_SENTENCE.search(last.text)
+        and not ends_sentence(last.text)
     )
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a line's text ends a sentence: a stop, and no bracket left open ("... looked
+    after (i.e." ends a line mid-sentence)."""
+    return bool(_ENDS_SENTENCE.search(text)) and text.count("(") <= text.count(")")
 
 
 def _as_list_items(items: list[_Item]) -> None:
