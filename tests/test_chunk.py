@@ -134,6 +134,14 @@ def test_list_kind_reads_the_introducing_sentence() -> None:
     assert list_kind("We looked at recommendations. Findings included:") == "finding"
     assert list_kind(None) == "item"
     assert list_kind("The plan must include:") == "item"  # guidance: items, not findings
+    # The words must say what the list holds: at the end of the lead-in, not in passing.
+    assert (
+        list_kind(
+            "Given the serious implications for a young person's future, the authority "
+            "might usually make sure that a review should take place:"
+        )
+        == "item"
+    )
 
 
 def test_long_paragraph_split_at_sentences() -> None:

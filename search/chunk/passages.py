@@ -23,12 +23,19 @@ _LEARNING = re.compile(
 )
 
 
+# The last words of a lead-in that name what its list holds.
+KIND_WORDS = 6
+
+
 def list_kind(lead_in: str | None) -> str:
     """What a bullet list holds, judged by the sentence that introduces it: themes, lessons
     or findings when it says so ("Findings included:"), else plain items."""
     if not lead_in:
         return "item"
-    last = last_sentence(lead_in)
+    # What a list gives is said at the end of its lead-in ("... the following themes
+    # emerged:"); earlier the same words are about something else ("given the serious
+    # implications for a young person's future, ... a review should take place:").
+    last = " ".join(last_sentence(lead_in).split()[-KIND_WORDS:])
     themes = [m.start() for m in _THEME.finditer(last)]
     learnings = [m.start() for m in _LEARNING.finditer(last)]
     if themes or learnings:
