@@ -484,6 +484,36 @@ def test_a_sentence_over_a_page_break_stays_whole_in_bold_or_in_brackets(
     assert not any(p.headings for p in doc.passages)  # "Matching" is the title
 
 
+def test_regulations_set_smaller_keep_their_bold_titles_as_headings(tmp_path: Path) -> None:
+    pdf = FPDF(unit="pt", format="A4")
+    p = _Page(pdf, header=False, number=1)
+    p.heading("Care leavers", 16)
+    for _ in range(4):  # the guidance itself, in body type
+        p.line("Every care leaver has a personal adviser and a pathway plan, reviewed")
+        p.line("at least every six months with the young person.")
+        p.gap()
+    p = _Page(pdf, header=False, number=2)
+    small = BODY - 1.5  # the regulations annexed, set smaller, each titled in bold
+
+    def line(text: str, bold: bool = False) -> None:
+        p._text(72, p.y, text, small, bold)
+        p.y += 14
+
+    for title, text in (
+        ("Pathway plans", "6. A pathway plan must be prepared as soon as possible."),
+        ("Review of pathway plans", "7. The authority must review the pathway plan."),
+    ):
+        p.y += 10
+        line(title, bold=True)
+        p.y += 6
+        line(text)
+        line("It must be recorded in writing and given to the young person.")
+    pdf.output(str(tmp_path / "regs.pdf"))
+    [doc] = read_file(tmp_path / "regs.pdf")
+    regulations = [(p.headings, p.text[:2]) for p in doc.passages if p.page == 2]
+    assert regulations == [(("Pathway plans",), "6."), (("Review of pathway plans",), "7.")]
+
+
 def _lines(*texts: str) -> list[Line]:
     return [Line(t, 11.0, 800.0 - 15 * i, 72.0, False, 11.0) for i, t in enumerate(texts)]
 

@@ -120,16 +120,23 @@ def _heading_styles(pages: Sequence[Sequence[Line]], body: float) -> list[tuple[
         line.style
         for lines in pages
         for line in lines
-        if line.size >= body * HEADING_SCALE or (line.bold and line.size >= body * 0.95)
+        if _looks_like_heading(line, body, _page_body(lines, body))
     }
     return sorted(styles, key=lambda s: (-s[0], not s[1]))
 
 
-def _looks_like_heading(line: Line, body: float) -> bool:
+def _looks_like_heading(line: Line, body: float, page_body: float | None = None) -> bool:
+    """Larger than the document's body text, or bold in the page's own body size (the
+    regulations annexed to guidance are set smaller, their titles in bold)."""
     larger = line.size >= body * HEADING_SCALE
-    bold = line.bold and line.size >= body * 0.95
+    bold = line.bold and line.size >= (page_body or body) * 0.95
     text = line.text
     return (larger or bold) and len(text) <= HEADING_CHARS and text[-1] not in ".,;"
+
+
+def _page_body(lines: Sequence[Line], body: float) -> float:
+    """The size most of a page is set in, where smaller than the document's body text."""
+    return min(body, body_size([lines]) or body)
 
 
 class _Headings:
@@ -168,6 +175,7 @@ def _page_items(
         if a.style == b.style and a.y - b.y > 0
     ]
     usual = statistics.median(gaps) if gaps else 0.0
+    page_body = _page_body(lines, body)
     items: list[_Item] = []
     prev: Line | None = None
     for line in lines:
@@ -179,7 +187,7 @@ def _page_items(
         # At the top of a page a line in lower case carries on the page before (a bold
         # paragraph's next line is set like a heading).
         opens = not text[:1].islower() if prev is None else ended
-        heading_line = _looks_like_heading(line, body) and opens
+        heading_line = _looks_like_heading(line, body, page_body) and opens
         if heading_line and last is not None and last.type == "heading" and prev is not None:
             if prev.style == line.style and 0 < gap <= line.size * 1.6:
                 last.text = join_lines(last.text, text, vocab)  # a heading over two lines
