@@ -69,6 +69,8 @@ class Passage:
     # The paragraph this passage is a piece of, when a long paragraph was cut at sentence
     # ends: results show the paragraph whole.
     paragraph_id: str | None = None
+    # Where a reading list's entry (kind "reference") points: the publication's web address.
+    points_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Block:
     rows: tuple[tuple[tuple[str, int, int], ...], ...] = field(default=())
     # A list item that is a link to another publication or site, all of it (a reading list).
     link: bool = False
+    href: str | None = None  # where that link points, when it is a web address
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,9 @@ class Hit:
     # Spans of the passage's text that matched the question, when the passage is a whole
     # list shown for the items found in it (offsets into passage.text).
     matched: tuple[tuple[int, int], ...] = ()
+    # A list shown whole: where its reading-list entries stand in its text and where each
+    # points (Passage.points_to).
+    links: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

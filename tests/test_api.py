@@ -12,7 +12,7 @@ from tests.fakes import FakeEmbedder
 
 RESULT_FIELDS = {
     *("id", "text", "score", "section", "kind", "document", "title", "start", "end"),
-    *("url", "page", "link", "headings", "matched"),
+    *("url", "page", "link", "headings", "matched", "points_to", "links"),
 }
 
 
@@ -179,7 +179,7 @@ def test_answer_contract(client: TestClient) -> None:
     assert set(body) == ANSWER_FIELDS
     assert body["answerable"] is True and body["answer"] == "Domestic abuse: 164 (59%)"
     cite = body["citations"][0]
-    assert set(cite) == RESULT_FIELDS - {"score", "matched"} | {"highlight"}
+    assert set(cite) == RESULT_FIELDS - {"score", "matched", "links"} | {"highlight"}
     assert cite["text"][cite["highlight"]["start"] : cite["highlight"]["end"]] == body["answer"]
     posted = client.post("/answer", json={"question": "What percentage of domestic abuse?"})
     assert posted.json() == body

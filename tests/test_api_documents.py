@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -252,3 +253,33 @@ def test_a_build_shows_its_progress_in_health_and_metrics(
         assert "search_build_in_progress 1.0" in metrics
         assert "search_build_progress 0.25" in metrics
         progress.finish()
+
+
+def test_a_reading_list_entry_carries_where_it_points(
+    tmp_path: Path, corpus_dir: Path, fake: FakeEmbedder
+) -> None:
+    (corpus_dir / "reading.md").write_text(
+        "# Statutory guidance\n\n"
+        "- [Working Together to Safeguard Children](https://www.gov.uk/wt)\n\n"
+        "# In schools\n\nThese publications may help:\n\n"
+        "- [Keeping children safe in education](https://www.gov.uk/kcsie)\n"
+        "- Ask the designated safeguarding lead first.\n"
+    )
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", reload_interval=0)
+    with TestClient(create_app(settings, embedder=fake)) as api:
+
+        def top(q: str) -> dict[str, Any]:
+            found = api.get("/search", params={"q": q, "document": "reading", "k": 1})
+            return dict(found.json()["results"][0])
+
+        entry = top("working together safeguard")
+        listed = top("keeping children safe education")
+    assert (entry["kind"], entry["points_to"], entry["links"]) == (
+        "reference", "https://www.gov.uk/wt", []
+    )  # fmt: skip
+    # A list shown whole points nowhere itself; each entry's place in its text does.
+    assert listed["text"].startswith("These publications may help:")
+    assert listed["points_to"] is None
+    [link] = listed["links"]
+    assert listed["text"][link["start"] : link["end"]].startswith("[Keeping children safe")
+    assert link["url"] == "https://www.gov.uk/kcsie"

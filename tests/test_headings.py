@@ -109,6 +109,10 @@ def test_a_list_item_that_is_all_a_link_is_a_reference() -> None:
         ("reference", True),  # still shown whole with its list
         ("item", True),  # a link on a few words of a sentence is no reference
     ]
+    # The entry carries where it points; nothing else does.
+    assert [p.points_to for p in passages] == [None, "https://www.gov.uk/wt", None]
+    site = chunk_document("Read:\n\n- [Local procedures](www.example.org/procedures)\n", "d")
+    assert site[-1].points_to == "https://www.example.org/procedures"
 
 
 def test_html_list_items_that_are_links_are_references(tmp_path: Path) -> None:
@@ -122,3 +126,22 @@ def test_html_list_items_that_are_links_are_references(tmp_path: Path) -> None:
     )
     [doc] = read_file(page)
     assert [p.kind for p in doc.passages] == ["paragraph", "reference", "item", "item"]
+    assert [p.points_to for p in doc.passages] == [None, "https://example.org/wt", None, None]
+
+
+def test_a_reference_points_only_to_a_web_address(tmp_path: Path) -> None:
+    page = tmp_path / "links.html"
+    page.write_text(
+        "<html><body><h1>Contacts</h1><p>Read:</p><ul>"
+        '<li><a href="javascript:alert(1)">Working Together to Safeguard Children</a></li>'
+        '<li><a href="mailto:lado@example.org">The LADO team</a></li>'
+        '<li><a href="/policies/escalation.pdf">Escalation policy</a></li>'
+        "</ul></body></html>"
+    )
+    [doc] = read_file(page)
+    assert [(p.kind, p.points_to) for p in doc.passages] == [
+        ("paragraph", None),
+        ("reference", None),  # still an entry of the list, but no link to follow
+        ("reference", None),
+        ("reference", "/policies/escalation.pdf"),  # a path on the intranet's own site
+    ]

@@ -55,6 +55,7 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "headings",
         "list_id",
         "paragraph_id",
+        "points_to",
     }
 
 

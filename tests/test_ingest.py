@@ -249,3 +249,4 @@ def test_docx_list_items_that_are_links_are_references(tmp_path: Path) -> None:
         ("reference", "Working Together to Safeguard Children"),
         ("item", "Section 17 applies to every child in need."),
     ]
+    assert [p.points_to for p in doc.passages] == [None, "https://example.org/wt", None]

@@ -76,6 +76,25 @@ def test_a_long_list_shows_its_lead_in_and_the_items_around_the_match(
     assert text[s:e] == "item number 20 of a long list of things to do"
 
 
+def test_a_list_shown_whole_says_where_each_entry_points(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entries = "\n".join(
+        f"- [Publication number {n} on safeguarding](https://example.org/p{n})" for n in range(30)
+    )
+    passages = chunk_document(f"# T\n\nRead:\n\n- A plain item first.\n{entries}\n", "d")
+    monkeypatch.setattr(tuning, "LIST_MAX_CHARS", 400)
+    rows = list_rows(passages)[passages[1].list_id or ""]
+    hit = whole_list(passages, rows, {rows[20]})  # a window round the entry found
+    text = hit.passage.text
+    assert "\u2026" in text and hit.links
+    for s, e, url in hit.links:  # each shown entry, at its place, with its own address
+        number = text[s:e].split("number ")[1].split(" ")[0]
+        assert text[s:e].startswith("[Publication") and url == f"https://example.org/p{number}"
+    assert "https://example.org/p19" in {url for _, _, url in hit.links}  # the one found
+    assert not any(text[s:e].startswith("A plain") for s, e, _ in hit.links)
+
+
 @pytest.fixture
 def searcher(tmp_path: Path) -> Searcher:
     return searcher_of(tmp_path, "guide.md", GUIDE)

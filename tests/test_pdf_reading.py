@@ -269,6 +269,7 @@ def test_a_list_item_that_is_a_link_reads_as_a_reference(tmp_path: Path) -> None
         ("item", "The duty in section 17 applies to every child in need."),
         ("item", "Keeping children safe in education"),
     ]
+    assert [p.points_to for p in doc.passages] == [None, "https://example.org/guidance", None, None]
 
 
 def test_contents_entries() -> None:

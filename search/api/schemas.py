@@ -109,6 +109,11 @@ class PassageOut(BaseModel):
         description="The URL pointing at the passage: a #:~:text= fragment for web pages, "
         "#page=N for PDFs.",
     )
+    points_to: str | None = Field(
+        None,
+        description="For a reading list's entry (kind reference): the web address of the "
+        "publication it names.",
+    )
 
     @classmethod
     def of(cls, p: Passage) -> PassageOut:
@@ -125,6 +130,7 @@ class PassageOut(BaseModel):
             page=p.page,
             headings=list(p.headings),
             link=passage_link(p),
+            points_to=p.points_to,
         )
 
 
@@ -133,11 +139,21 @@ class Highlight(BaseModel):
     end: int
 
 
+class EntryLink(BaseModel):
+    start: int = Field(description="Offset of the entry's first character in the result text.")
+    end: int
+    url: str = Field(description="Where the entry points.")
+
+
 class SearchResult(PassageOut):
     score: float = Field(description="Relevance, higher is better.")
     matched: list[Highlight] = Field(
         default_factory=list,
         description="For a list shown whole: where the items that matched stand in its text.",
+    )
+    links: list[EntryLink] = Field(
+        default_factory=list,
+        description="For a list shown whole: its reading-list entries and where each points.",
     )
 
     @classmethod
@@ -145,7 +161,10 @@ class SearchResult(PassageOut):
         # A passage's fields are worked out once (its link takes URL parsing); validating
         # them from a plain dict is pydantic-core's fast path.
         spans = [{"start": s, "end": e} for s, e in hit.matched]
-        return cls(**_passage_fields(hit.passage), score=round(hit.score, 6), matched=spans)
+        links = [{"start": s, "end": e, "url": u} for s, e, u in hit.links]
+        return cls(
+            **_passage_fields(hit.passage), score=round(hit.score, 6), matched=spans, links=links
+        )
 
 
 @functools.lru_cache(maxsize=4096)

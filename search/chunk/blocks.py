@@ -17,7 +17,7 @@ from search.model import Block
 _BULLET = re.compile(r"^[ \t]*(?:[-*+\u2022\u25aa\u25e6\u2023]|\d{1,3}[.)])[ \t]+")
 _MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 # A list item that is one Markdown link to another site, all of it: a reading list's entry.
-_LINK_ITEM = re.compile(r"^\[[^\]]+\]\((?:https?://|www\.)[^)\s]+\)[.;,]?$", re.IGNORECASE)
+_LINK_ITEM = re.compile(r"^\[[^\]]+\]\(((?:https?://|www\.)[^)\s]+)\)[.;,]?$", re.IGNORECASE)
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -106,7 +106,11 @@ def _group_blocks(group: list[tuple[str, int]]) -> Iterator[Block]:
             marker = _BULLET.match(bullet[0][0])
             _, start, end = span(bullet, marker.end() if marker else 0)
             said = " ".join(line.strip() for line, _ in bullet)[marker.end() if marker else 0 :]
-            yield Block("bullet", "", start, end, link=bool(_LINK_ITEM.match(said.strip())))
+            entry = _LINK_ITEM.match(said.strip())
+            href = entry.group(1) if entry else None
+            if href is not None and href.lower().startswith("www."):
+                href = "https://" + href
+            yield Block("bullet", "", start, end, link=entry is not None, href=href)
         if table:
             rows = tuple(
                 _table_cells(line, off) for line, off in table if not _PIPE_SEPARATOR.match(line)

@@ -95,13 +95,14 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
     seen: dict[str, int] = {}
     passages: list[Passage] = []
 
-    def add(kind: str, text: str, start: int, end: int) -> str:
+    def add(kind: str, text: str, start: int, end: int, points_to: str | None = None) -> str:
         pid = _passage_id(document, kind, section, text, seen)
         heads = tuple(h for _, h in path)
         passages.append(
             Passage(
                 pid, document, title, section, kind, text, start, end, headings=heads,
                 list_id=list_id if kind not in ("paragraph", "statistic", "footnote") else None,
+                points_to=points_to,
             )
         )  # fmt: skip
         return pid
@@ -127,7 +128,10 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
                 list_kind_now = list_kind(lead_in)
                 list_id = None
             for text, start, end in pieces(block.text, block.start):
-                pid = add("reference" if block.link else list_kind_now, text, start, end)
+                if block.link:
+                    pid = add("reference", text, start, end, block.href)
+                else:
+                    pid = add(list_kind_now, text, start, end)
                 if list_id is None:
                     list_id = f"{pid}~list"
                     passages[-1] = replace(passages[-1], list_id=list_id)

@@ -48,13 +48,16 @@ class BlockWriter:
         if text:
             self.blocks.append(Block("heading", text, *self._write(text), level=max(level, 1)))
 
-    def paragraph(self, text: str, kind: str = "paragraph", link: bool = False) -> None:
+    def paragraph(
+        self, text: str, kind: str = "paragraph", link: bool = False, href: str | None = None
+    ) -> None:
         text = clean(text)
         if text:
-            self.blocks.append(Block(kind, text, *self._write(text), link=link))
+            block = Block(kind, text, *self._write(text), link=link, href=web_address(href))
+            self.blocks.append(block)
 
-    def bullet(self, text: str, link: bool = False) -> None:
-        self.paragraph(text, "bullet", link)
+    def bullet(self, text: str, link: bool = False, href: str | None = None) -> None:
+        self.paragraph(text, "bullet", link, href)
 
     def table(self, rows: Sequence[Sequence[str]]) -> None:
         """Rows of cell texts; empty cells stay so that columns line up with the header."""
@@ -92,6 +95,15 @@ def clean(text: str) -> str:
 
 def one_line(exc: BaseException) -> str:
     return clean(str(exc)) or type(exc).__name__
+
+
+def web_address(url: str | None) -> str | None:
+    """An http(s) URL or a site path ("/policies/x.pdf") as it stands; anything else
+    (mailto:, javascript:, a relative path) is None."""
+    pattern = r"^(https?://[^\s<>\"]+|/(?!/)[^\s<>\"]*)$"
+    if url is None or not re.match(pattern, url.strip(), re.IGNORECASE):
+        return None
+    return url.strip()
 
 
 def check_url(url: object, where: str) -> str | None:

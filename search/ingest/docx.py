@@ -42,12 +42,16 @@ def _is_list_item(paragraph: Paragraph) -> bool:
     return ppr is not None and ppr.numPr is not None
 
 
-def _all_link(paragraph: Paragraph) -> bool:
+def _all_link(paragraph: Paragraph) -> tuple[bool, str | None]:
     """Whether a list item's text is (nearly) all links to other documents or sites: a
-    reading list's entry. A link to a place in the document (a bookmark) does not count."""
+    reading list's entry, and where its first link points. A link to a place in the
+    document (a bookmark) does not count."""
     text = paragraph.text.strip()
-    linked = sum(len(h.text.strip()) for h in paragraph.hyperlinks if h.address)
-    return mostly_linked(linked, len(text))
+    links = [h for h in paragraph.hyperlinks if h.address]
+    linked = sum(len(h.text.strip()) for h in links)
+    if not mostly_linked(linked, len(text)):
+        return False, None
+    return True, links[0].address
 
 
 def _table(out: BlockWriter, table: Table) -> None:
@@ -76,7 +80,7 @@ def read_docx(data: bytes, path: Path) -> Extracted:
         if level is not None:
             out.heading(item.text, level)
         elif _is_list_item(item):
-            out.bullet(item.text, link=_all_link(item))
+            out.bullet(item.text, *_all_link(item))
         else:
             out.paragraph(item.text)
     if not out.blocks:

@@ -116,13 +116,14 @@ def flat_text(el: Tag) -> str:
     return clean("".join(parts))
 
 
-def _all_link(li: Tag, text: str) -> bool:
+def _all_link(li: Tag, text: str) -> tuple[bool, str | None]:
     """Whether a list item's text is (nearly) all links to other pages or sites: a reading
-    list's entry. A link within the page ("#top") does not count."""
-    linked = sum(
-        len(flat_text(a)) for a in li.find_all("a", href=True) if not str(a["href"]).startswith("#")
-    )
-    return mostly_linked(linked, len(text))
+    list's entry, and where its first link points. A link within the page ("#top") does
+    not count."""
+    links = [a for a in li.find_all("a", href=True) if not str(a["href"]).startswith("#")]
+    if not mostly_linked(sum(len(flat_text(a)) for a in links), len(text)):
+        return False, None
+    return True, str(links[0]["href"])
 
 
 class _Walker:
@@ -169,7 +170,7 @@ class _Walker:
             for x in nested:
                 x.extract()
             text = flat_text(li)
-            self.out.bullet(text, link=_all_link(li, text))
+            self.out.bullet(text, *_all_link(li, text))
             for x in nested:
                 self.list(x)
 

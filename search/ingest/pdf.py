@@ -37,6 +37,7 @@ from search.ingest.pdf_layout import (
     drop_unnumbered_contents,
     is_linked,
     link_boxes,
+    link_of,
     make_line,
     page_fragments,
     split_footnotes,
@@ -85,6 +86,7 @@ class _Item:
     x: float = 0.0  # where its first line starts (a list item's continuation is indented)
     style: tuple[float, bool] = (0.0, False)  # a heading's type size and weight
     linked: bool = False  # a list item whose every line is a link's (a reading list entry)
+    href: str | None = None  # where its first line's link points
 
 
 def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
@@ -197,6 +199,7 @@ def _page_items(
             items.append(_Item("heading", text, page, style=line.style))
         elif bullet and not text[bullet.end() :][:1].isdigit():
             items.append(_Item("bullet", text[bullet.end() :], page, x=line.x, linked=line.linked))
+            items[-1].href = line.href
         elif _NUMBERED.match(text) and ended:
             items.append(_Item("paragraph", text, page, numbered=True, x=line.x))
         elif (
@@ -348,7 +351,10 @@ def _open(data: bytes, path: Path) -> PdfReader:
 def _page_lines(page: Any) -> list[Line]:
     lines = [line for frags in page_fragments(page) if (line := make_line(frags)) is not None]
     boxes = link_boxes(page)
-    return [replace(line, linked=True) if is_linked(line, boxes) else line for line in lines]
+    return [
+        replace(line, linked=True, href=link_of(line, boxes)) if is_linked(line, boxes) else line
+        for line in lines
+    ]
 
 
 def read_pdf(data: bytes, path: Path) -> Extracted:
@@ -375,7 +381,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         if item.type == "heading":
             writer.heading(item.text, item.level)
         else:
-            writer.paragraph(item.text, item.type, link=item.linked)
+            writer.paragraph(item.text, item.type, item.linked, item.href)
         if len(writer.blocks) > count:
             starts.setdefault(item.page, writer.blocks[-1].start)
     found = writer.extracted(_title(reader, raw[0] if raw else []))

@@ -72,6 +72,7 @@ class Line:
     bold: bool  # every fragment bold
     first_size: float  # the size of the line's first fragment (a footnote's number is smaller)
     linked: bool = False  # its text is a link to another document or site (is_linked)
+    href: str | None = None  # where that link points
     markers: tuple[str, ...] = ()  # the footnote reference markers dropped from it
 
     @property
@@ -188,9 +189,9 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     return Line(text, size, base.y, shown[0].x, bold, shown[0].size, markers=tuple(dropped))
 
 
-def link_boxes(page: Any) -> list[tuple[float, float, float, float]]:
-    """The rectangles (x0, y0, x1, y1) of the page's links to other documents or sites; a
-    link within the document (a contents entry) is left out."""
+def link_boxes(page: Any) -> list[tuple[float, float, float, float, str]]:
+    """The rectangles (x0, y0, x1, y1) of the page's links to other documents or sites, and
+    where each points; a link within the document (a contents entry) is left out."""
     boxes = []
     for ref in page.get("/Annots") or []:
         try:
@@ -200,22 +201,33 @@ def link_boxes(page: Any) -> list[tuple[float, float, float, float]]:
             if annot.get("/Subtype") != "/Link" or action is None or action.get("/S") != "/URI":
                 continue
             x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+            uri = str(action.get("/URI") or "")
         except Exception:  # a damaged annotation is no link
             continue
-        boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+        boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), uri))
     return boxes
 
 
-def is_linked(line: Line, boxes: Sequence[tuple[float, float, float, float]]) -> bool:
+def _on_line(line: Line, boxes: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The boxes over the line's text, left to right."""
+    start, end = line.x, line.x + len(line.text) * line.size * CHAR_WIDTH
+    found = [b for b in boxes if b[1] - 2 <= line.y <= b[3] + 2 and b[2] > start and b[0] < end]
+    return sorted(found, key=lambda b: b[0])
+
+
+def link_of(line: Line, boxes: Sequence[tuple[float, float, float, float, str]]) -> str | None:
+    """Where the first link over the line points (its URI), when the line is linked."""
+    found = _on_line(line, boxes)
+    return str(found[0][4]) if found and is_linked(line, boxes) else None
+
+
+def is_linked(line: Line, boxes: Sequence[Sequence[Any]]) -> bool:
     """Whether links cover (nearly) all of the line's text, as in a reading list's entry
-    ("• Adoption statutory guidance"); a link on a few words of a sentence does not count."""
+    ("• Adoption statutory guidance"); a link on a few words of a sentence does not count.
+    A box is (x0, y0, x1, y1), and may carry where it points after those."""
     width = len(line.text) * line.size * CHAR_WIDTH
     start, end = line.x, line.x + width
-    spans = sorted(
-        (max(x0, start), min(x1, end))
-        for x0, y0, x1, y1 in boxes
-        if y0 - 2 <= line.y <= y1 + 2 and x1 > start and x0 < end
-    )
+    spans = [(max(float(b[0]), start), min(float(b[2]), end)) for b in _on_line(line, boxes)]
     covered, reach = 0.0, start
     for a, b in spans:
         a = max(a, reach)

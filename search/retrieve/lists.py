@@ -61,15 +61,18 @@ def whole_list(
     shown = _window(lines, {i for i, r in enumerate(rows) if r in found}, limit)
     text_parts: list[str] = []
     spans: list[tuple[int, int]] = []
+    links: list[tuple[int, int, str]] = []
     pos = 0
     for n, i in enumerate(shown):
         if n and i != shown[n - 1] + 1:
             text_parts.append("\u2026" + joiner)
             pos += 2
         line = lines[i]
+        lead = len(BULLET) if line.startswith(BULLET) else 0
         if rows[i] in found:
-            lead = len(BULLET) if line.startswith(BULLET) else 0
             spans.append((pos + lead, pos + len(line)))
+        if members[i].points_to:
+            links.append((pos + lead, pos + len(line), members[i].points_to or ""))
         text_parts.append(line + joiner)
         pos += len(line) + 1
     first = members[0]
@@ -81,7 +84,7 @@ def whole_list(
         start=min(p.start for p in members),
         end=max(p.end for p in members),
     )
-    return Hit(passage, 0.0, tuple(spans))
+    return Hit(passage, 0.0, tuple(spans), tuple(links))
 
 
 def group_lists(

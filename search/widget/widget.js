@@ -310,7 +310,7 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       const marks = new Map(cites.map((c) => [c.id, c.highlight]));
       const covered = answer ? answer.answerable !== false : found.answerable !== false;
       if (!covered) return this._topics(q, cites.concat(results));
-      // Misspelt words put right by the service: say what was searched, as search boxes do.
+      // Misspelt words put right: say what was searched.
       const fixed = str((answer && answer.corrected) || found.corrected);
       const said = fixed ? `Showing results for “${fixed}”.` : "";
       let rest = results;
@@ -354,13 +354,15 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
         if (item.title && item.title !== item.topic) opt.append(make("div", "doc title", item.title));
       } else {
         const r = item.r;
-        // `link` points into the document (text fragment, PDF page); a site path such as
-        // /policies/x.pdf belongs to the page's own site, as any link on the page would.
-        item.url = safeLink(r.link || r.url, document.baseURI);
+        // `link` points into the document (text fragment, PDF page); a site path is the
+        // page's own site's. A reading list's entry opens what it names (in a list: the one found).
+        const hl = Array.isArray(item.hl) ? item.hl : [];
+        const to = (Array.isArray(r.links) ? r.links : []).find((l) => l && hl.some((h) => h && h.start === l.start));
+        item.url = safeLink((to && to.url) || r.points_to, document.baseURI) || safeLink(r.link || r.url, document.baseURI);
         if (item.kind === "answer") opt.append(make("span", "label", "Answer"));
-        // The section leads (one document has many); the document title follows, muted.
+        // The section leads; the document title follows, muted.
         const doc = str(r.title) || str(r.document);
-        // The heading path (section › subsection) where the document has one.
+        // The heading path (section › subsection), if any.
         const path = Array.isArray(r.headings) ? r.headings.map(str).filter(Boolean).join(" \u203a ") : "";
         const sec = path || (str(r.section) !== doc ? str(r.section) : "");
         const head = make("div", "head");
@@ -430,7 +432,7 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
         return this._schedule(0, true);
       }
       this._activate(i);
-      // Host pages may handle the choice themselves (e.g. open a viewer) by cancelling it.
+      // Host pages may cancel the choice and handle it themselves.
       const detail = { query: this._q, result: item.r, answer: item.kind === "answer" ? item.said : null, url: item.url };
       const go = this.dispatchEvent(new CustomEvent("scr-select", { detail, bubbles: true, composed: true, cancelable: true }));
       if (go && item.url) location.assign(item.url);

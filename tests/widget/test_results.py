@@ -141,6 +141,38 @@ def test_only_web_links_are_followed(page: Page, site: Site) -> None:
     assert page.evaluate("window.__picked.length") == 1  # chosen, but nothing opened
 
 
+def test_a_reading_list_entry_opens_what_it_names(page: Page, site: Site) -> None:
+    listed = "These may help:\n\u2022 Working Together\n\u2022 Local procedures"
+    results = [
+        {"id": "e", "text": "Keeping children safe", "section": "Reading", "kind": "reference",
+         "document": "d", "title": "Reading", "link": "https://example.org/d#:~:text=Keeping",
+         "points_to": "https://example.org/kcsie"},
+        {"id": "l", "text": listed, "section": "Further reading", "kind": "reference",
+         "document": "d", "title": "Reading", "link": "https://example.org/d#:~:text=These",
+         "matched": [{"start": 37, "end": 53}],
+         "links": [{"start": 18, "end": 34, "url": "https://example.org/wt"},
+                   {"start": 37, "end": 53, "url": "https://example.org/procedures"}]},
+        {"id": "h", "text": "Hostile entry", "section": "S", "kind": "reference",
+         "document": "d", "title": "Reading", "points_to": "javascript:alert(1)"},
+    ]  # fmt: skip
+
+    def fulfil(route: Route) -> None:
+        route.fulfill(
+            json={"query": "x", "answerable": True, "results": results},
+            headers={"access-control-allow-origin": site.allowed.origin},
+        )
+
+    page.route(f"{site.api}/search?*", fulfil)
+    page.goto(site.allowed.origin + "/passages")
+    ask(page, "reading")
+    options = page.locator(OPTIONS)
+    expect(options).to_have_count(3)
+    hrefs = [o.locator("a").first.get_attribute("href") for o in options.all()[:2]]
+    # The entry opens the publication it names; the list, the entry that was found in it.
+    assert hrefs == ["https://example.org/kcsie", "https://example.org/procedures"]
+    expect(options.nth(2).locator("a")).to_have_count(0)  # never a javascript: link
+
+
 def test_typing_is_debounced_and_stale_answers_are_dropped(page: Page, site: Site) -> None:
     seen: list[str] = []
     held: list[Route] = []
