@@ -114,14 +114,8 @@ def test_enter_opens_the_passage_at_its_source(page: Page, site: Site) -> None:
     expect(page.locator("h1")).to_have_text("The source")
 
 
-def test_only_web_links_are_followed(page: Page, site: Site) -> None:
-    # The service only stores http(s) or site-path URLs; should another server send a
-    # javascript: one, the widget must neither link it nor follow it.
-    results = [
-        {"id": "b", "text": "Hostile passage.", "section": "S", "kind": "theme",
-         "document": "d", "title": "Hostile doc", "url": "javascript:alert('url')",
-         "link": "javascript:alert('link')"},
-    ]  # fmt: skip
+def _serve(page: Page, site: Site, results: list[dict[str, object]]) -> None:
+    """Open the intranet page with these results standing in for the service's."""
 
     def fulfil(route: Route) -> None:
         route.fulfill(
@@ -131,6 +125,17 @@ def test_only_web_links_are_followed(page: Page, site: Site) -> None:
 
     page.route(f"{site.api}/search?*", fulfil)
     page.goto(site.allowed.origin + "/passages")
+
+
+def test_only_web_links_are_followed(page: Page, site: Site) -> None:
+    # The service only stores http(s) or site-path URLs; should another server send a
+    # javascript: one, the widget must neither link it nor follow it.
+    results = [
+        {"id": "b", "text": "Hostile passage.", "section": "S", "kind": "theme",
+         "document": "d", "title": "Hostile doc", "url": "javascript:alert('url')",
+         "link": "javascript:alert('link')"},
+    ]  # fmt: skip
+    _serve(page, site, results)
     ask(page, "hostile")
     expect(page.locator(OPTIONS)).to_have_count(1)
     expect(page.locator(f"{OPTIONS} a")).to_have_count(0)
@@ -155,15 +160,7 @@ def test_a_reading_list_entry_opens_what_it_names(page: Page, site: Site) -> Non
         {"id": "h", "text": "Hostile entry", "section": "S", "kind": "reference",
          "document": "d", "title": "Reading", "points_to": "javascript:alert(1)"},
     ]  # fmt: skip
-
-    def fulfil(route: Route) -> None:
-        route.fulfill(
-            json={"query": "x", "answerable": True, "results": results},
-            headers={"access-control-allow-origin": site.allowed.origin},
-        )
-
-    page.route(f"{site.api}/search?*", fulfil)
-    page.goto(site.allowed.origin + "/passages")
+    _serve(page, site, results)
     ask(page, "reading")
     options = page.locator(OPTIONS)
     expect(options).to_have_count(3)
