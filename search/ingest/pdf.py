@@ -120,9 +120,9 @@ def _heading_styles(pages: Sequence[Sequence[Line]], body: float) -> list[tuple[
     """Heading type styles, most prominent first: larger sizes, then bold body-size type."""
     styles = {
         line.style
-        for lines in pages
+        for lines, page_body in ((lines, _page_body(lines, body)) for lines in pages)
         for line in lines
-        if _looks_like_heading(line, body, _page_body(lines, body))
+        if _looks_like_heading(line, body, page_body)
     }
     return sorted(styles, key=lambda s: (-s[0], not s[1]))
 
@@ -198,8 +198,8 @@ def _page_items(
         if heading_line:
             items.append(_Item("heading", text, page, style=line.style))
         elif bullet and not text[bullet.end() :][:1].isdigit():
-            items.append(_Item("bullet", text[bullet.end() :], page, x=line.x, linked=line.linked))
-            items[-1].href = line.href
+            said = text[bullet.end() :]
+            items.append(_Item("bullet", said, page, x=line.x, linked=line.linked, href=line.href))
         elif _NUMBERED.match(text) and ended:
             items.append(_Item("paragraph", text, page, numbered=True, x=line.x))
         elif (
