@@ -128,10 +128,8 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
                 list_kind_now = list_kind(lead_in)
                 list_id = None
             for text, start, end in pieces(block.text, block.start):
-                if block.link:
-                    pid = add("reference", text, start, end, block.href)
-                else:
-                    pid = add(list_kind_now, text, start, end)
+                kind, to = ("reference", block.href) if block.link else (list_kind_now, None)
+                pid = add(kind, text, start, end, to)
                 if list_id is None:
                     list_id = f"{pid}~list"
                     passages[-1] = replace(passages[-1], list_id=list_id)

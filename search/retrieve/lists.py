@@ -71,8 +71,8 @@ def whole_list(
         lead = len(BULLET) if line.startswith(BULLET) else 0
         if rows[i] in found:
             spans.append((pos + lead, pos + len(line)))
-        if members[i].points_to:
-            links.append((pos + lead, pos + len(line), members[i].points_to or ""))
+        if (to := members[i].points_to) is not None:
+            links.append((pos + lead, pos + len(line), to))
         text_parts.append(line + joiner)
         pos += len(line) + 1
     first = members[0]
