@@ -515,6 +515,70 @@ def test_regulations_set_smaller_keep_their_bold_titles_as_headings(tmp_path: Pa
     assert regulations == [(("Pathway plans",), "6."), (("Review of pathway plans",), "7.")]
 
 
+def test_a_schedule_of_regulations_set_smaller_reads_as_a_list_under_its_title(
+    tmp_path: Path,
+) -> None:
+    pdf = FPDF(unit="pt", format="A4")
+    p = _Page(pdf, header=False, number=1)
+    p.heading("Care leavers", 16)
+    for _ in range(4):
+        p.line("Every care leaver has a personal adviser and a pathway plan, reviewed")
+        p.line("at least every six months with the young person.")
+        p.gap()
+    p = _Page(pdf, header=False, number=2)
+    small = BODY - 1.5
+
+    def line(text: str, size: float = small) -> None:
+        p._text(72, p.y, text, size)
+        p.y += size + 6
+
+    for text in ("10. The authority must keep records.", "11. The 2001 Regulations are revoked."):
+        line(text)
+        line("They are kept until the young person is 75 years old.")
+        p.y += 8
+    line("Department for Education")  # a signature: no full stop before the schedule
+    p.y += 20
+    # Larger than both the page's type and the document's body, though not by the
+    # document-wide heading scale; not bold.
+    line("SCHEDULE 1", size=BODY + 1)
+    line("Matters to be dealt with in the pathway plan", size=BODY + 1)
+    p.y += 6
+    for n, text in enumerate(("Contact and support.", "Education.", "Contingency plans."), 1):
+        line(f"{n}. {text}")
+        p.y += 8
+    pdf.output(str(tmp_path / "regs.pdf"))
+    [doc] = read_file(tmp_path / "regs.pdf")
+    schedule = [p for p in doc.passages if "Matters to be dealt" in " ".join(p.headings)]
+    items = ["Contact and support.", "Education.", "Contingency plans."]
+    assert [p.text for p in schedule] == items
+    assert {p.kind for p in schedule} == {"item"}
+    assert len({p.list_id for p in schedule}) == 1 and schedule[0].list_id is not None
+    assert not [p.text for p in doc.passages if "SCHEDULE" in p.text]
+
+
+def test_numbering_that_starts_again_under_a_heading_is_a_list_only_when_two_follows() -> None:
+    from search.ingest.pdf import _as_list_items, _Item
+
+    def para(text: str) -> _Item:
+        return _Item("paragraph", text, 0, numbered=text[0].isdigit())
+
+    items = [
+        para("11. The 2001 Regulations are revoked."),
+        _Item("heading", "Matters to be dealt with", 0),
+        para("1. Contact and support."),
+        para("2. Education."),
+        _Item("heading", "Citation and commencement", 0),
+        para("1. (1) These Regulations may be cited as the 2002 Regulations."),
+        para("(2) They apply in England only."),
+        para("2. In these Regulations a child is a person under 18."),
+    ]
+    _as_list_items(items)
+    assert [i.type for i in items] == [
+        "paragraph", "heading", "bullet", "bullet",
+        "heading", "paragraph", "paragraph", "paragraph",
+    ]  # fmt: skip
+
+
 def _lines(*texts: str) -> list[Line]:
     return [Line(t, 11.0, 800.0 - 15 * i, 72.0, False, 11.0) for i, t in enumerate(texts)]
 

@@ -127,13 +127,26 @@ def _heading_styles(pages: Sequence[Sequence[Line]], body: float) -> list[tuple[
     return sorted(styles, key=lambda s: (-s[0], not s[1]))
 
 
+def _larger(line: Line, body: float, page_body: float | None = None) -> bool:
+    """Set larger than body text: the document's, or the page's own where that is smaller
+    and the line still outsizes the document's (the regulations annexed to guidance are set
+    smaller, their "PART 1" and schedule titles larger than the smaller type)."""
+    own = page_body or body
+    return line.size >= body * HEADING_SCALE or (
+        line.size > body and line.size >= own * HEADING_SCALE
+    )
+
+
 def _looks_like_heading(line: Line, body: float, page_body: float | None = None) -> bool:
-    """Larger than the document's body text, or bold in the page's own body size (the
-    regulations annexed to guidance are set smaller, their titles in bold)."""
-    larger = line.size >= body * HEADING_SCALE
+    """Larger than body text, or bold in the page's own body size (the regulations annexed
+    to guidance set their titles in bold)."""
     bold = line.bold and line.size >= (page_body or body) * 0.95
     text = line.text
-    return (larger or bold) and len(text) <= HEADING_CHARS and text[-1] not in ".,;"
+    return (
+        (_larger(line, body, page_body) or bold)
+        and len(text) <= HEADING_CHARS
+        and text[-1] not in ".,;"
+    )
 
 
 def _page_body(lines: Sequence[Line], body: float) -> float:
@@ -188,7 +201,13 @@ def _page_items(
         ended = last is None or last.type == "heading" or ends_sentence(last.text)
         # At the top of a page a line in lower case carries on the page before (a bold
         # paragraph's next line is set like a heading).
-        opens = not text[:1].islower() if prev is None else ended
+        # Larger type than the line before opens a heading even after an open paragraph (a
+        # signature block has no full stop); bold type there is emphasis within it.
+        opens = (
+            not text[:1].islower()
+            if prev is None
+            else ended or (_larger(line, body, page_body) and line.size > prev.size)
+        )
         heading_line = _looks_like_heading(line, body, page_body) and opens
         if heading_line and last is not None and last.type == "heading" and prev is not None:
             if prev.style == line.style and 0 < gap <= line.size * 1.6:
@@ -240,12 +259,22 @@ def ends_sentence(text: str) -> bool:
     return bool(_ENDS_SENTENCE.search(text)) and text.count("(") <= text.count(")")
 
 
+def _two(items: Sequence[_Item], i: int) -> bool:
+    """Whether the item after item i is numbered "2." straight on."""
+    after = items[i + 1] if i + 1 < len(items) else None
+    number = _SINGLE_NUMBER.match(after.text) if after is not None and after.numbered else None
+    return number is not None and number.group(1) == "2"
+
+
 def _as_list_items(items: list[_Item]) -> None:
     """Single-number items ("1. Invite the nurse") after a lead-in or another list item are
     a numbered list; elsewhere "1." opens a numbered paragraph and stays with it. After a
     list, the number that comes next in the document's own paragraph numbering ("45." after
     "44. Health assessments should:" and its bullets) opens paragraph 45, unless it carries
-    on a numbered list."""
+    on a numbered list. Numbering that starts again at 1 under a heading, "2." straight
+    after, is a list too (a regulation's schedule of matters): a document's paragraph
+    numbers never restart, and a new instrument's first regulation runs on for paragraphs
+    before its "2."."""
     paragraph = listed = 0  # the last paragraph number kept; the last list number taken
     for i, item in enumerate(items):
         number = _SINGLE_NUMBER.match(item.text) if item.numbered else None
@@ -260,8 +289,10 @@ def _as_list_items(items: list[_Item]) -> None:
             continue
         next_paragraph = paragraph and value == paragraph + 1 and value != listed + 1
         after_lead_in = before.type == "paragraph" and not before.numbered
-        if (after_lead_in and before.text.endswith(":")) or (
-            before.type == "bullet" and not next_paragraph
+        if (
+            (after_lead_in and before.text.endswith(":"))
+            or (before.type == "bullet" and not next_paragraph)
+            or (value == 1 and paragraph > 1 and before.type == "heading" and _two(items, i))
         ):
             item.type, item.text, item.numbered = "bullet", item.text[number.end() :], False
             listed = value
