@@ -556,25 +556,37 @@ def test_a_schedule_of_regulations_set_smaller_reads_as_a_list_under_its_title(
     assert not [p.text for p in doc.passages if "SCHEDULE" in p.text]
 
 
-def test_numbering_that_starts_again_under_a_heading_is_a_list_only_when_two_follows() -> None:
+def test_numbering_that_starts_again_under_a_heading_is_a_list_when_it_stops_there() -> None:
     from search.ingest.pdf import _as_list_items, _Item
 
     def para(text: str) -> _Item:
         return _Item("paragraph", text, 0, numbered=text[0].isdigit())
 
+    def heading(text: str) -> _Item:
+        return _Item("heading", text, 0)
+
     items = [
-        para("11. The 2001 Regulations are revoked."),
-        _Item("heading", "Matters to be dealt with", 0),
+        heading("Seven golden rules"),  # no paragraph numbered before: a list all the same
+        para("1. Remember the law is no barrier."),
+        para("2. Be open and honest."),
+        heading("Introduction"),  # the document's own numbering, carried on past a heading
+        para("1. This advice is for practitioners."),
+        para("2. It replaces the 2015 advice."),
+        heading("About this advice"),
+        para("3. It is non-statutory."),
+        heading("Matters to be dealt with"),  # numbering started again, and stopping here
         para("1. Contact and support."),
         para("2. Education."),
-        _Item("heading", "Citation and commencement", 0),
+        heading("Citation and commencement"),  # "1." runs on before its "2."
         para("1. (1) These Regulations may be cited as the 2002 Regulations."),
         para("(2) They apply in England only."),
         para("2. In these Regulations a child is a person under 18."),
     ]
     _as_list_items(items)
     assert [i.type for i in items] == [
-        "paragraph", "heading", "bullet", "bullet",
+        "heading", "bullet", "bullet",
+        "heading", "paragraph", "paragraph", "heading", "paragraph",
+        "heading", "bullet", "bullet",
         "heading", "paragraph", "paragraph", "paragraph",
     ]  # fmt: skip
 

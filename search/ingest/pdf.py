@@ -259,11 +259,26 @@ def ends_sentence(text: str) -> bool:
     return bool(_ENDS_SENTENCE.search(text)) and text.count("(") <= text.count(")")
 
 
-def _two(items: Sequence[_Item], i: int) -> bool:
-    """Whether the item after item i is numbered "2." straight on."""
-    after = items[i + 1] if i + 1 < len(items) else None
-    number = _SINGLE_NUMBER.match(after.text) if after is not None and after.numbered else None
-    return number is not None and number.group(1) == "2"
+def _number(item: _Item) -> int | None:
+    found = _SINGLE_NUMBER.match(item.text) if item.numbered else None
+    return int(found.group(1)) if found else None
+
+
+def _run_stops(items: Sequence[_Item], i: int) -> bool:
+    """Whether the numbers from item i ("1.", "2." straight after) stop under their
+    heading: the numbering does not carry on past it (a document's own paragraphs go on
+    "4.", "5." under the next heading)."""
+    if i + 1 >= len(items) or _number(items[i + 1]) != 2:
+        return False
+    last, k = 0, i
+    while k < len(items) and items[k].type != "heading":
+        value = _number(items[k])
+        if value is not None and value != last + 1:
+            break
+        last = value if value is not None else last
+        k += 1
+    after = next((v for x in items[k:] if (v := _number(x)) is not None), None)
+    return last >= 2 and after != last + 1
 
 
 def _as_list_items(items: list[_Item]) -> None:
@@ -271,10 +286,9 @@ def _as_list_items(items: list[_Item]) -> None:
     a numbered list; elsewhere "1." opens a numbered paragraph and stays with it. After a
     list, the number that comes next in the document's own paragraph numbering ("45." after
     "44. Health assessments should:" and its bullets) opens paragraph 45, unless it carries
-    on a numbered list. Numbering that starts again at 1 under a heading, "2." straight
-    after, is a list too (a regulation's schedule of matters): a document's paragraph
-    numbers never restart, and a new instrument's first regulation runs on for paragraphs
-    before its "2."."""
+    on a numbered list. Numbering that starts at 1 under a heading, "2." straight after,
+    and stops before the next heading is a list too (a regulation's schedule of matters,
+    "seven golden rules"); a document's own paragraphs carry on under the next heading."""
     paragraph = listed = 0  # the last paragraph number kept; the last list number taken
     for i, item in enumerate(items):
         number = _SINGLE_NUMBER.match(item.text) if item.numbered else None
@@ -292,7 +306,7 @@ def _as_list_items(items: list[_Item]) -> None:
         if (
             (after_lead_in and before.text.endswith(":"))
             or (before.type == "bullet" and not next_paragraph)
-            or (value == 1 and paragraph > 1 and before.type == "heading" and _two(items, i))
+            or (value == 1 and before.type == "heading" and _run_stops(items, i))
         ):
             item.type, item.text, item.numbered = "bullet", item.text[number.end() :], False
             listed = value
