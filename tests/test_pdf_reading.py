@@ -556,6 +556,32 @@ def test_a_schedule_of_regulations_set_smaller_reads_as_a_list_under_its_title(
     assert not [p.text for p in doc.passages if "SCHEDULE" in p.text]
 
 
+def test_larger_type_after_an_open_line_is_a_heading_but_a_large_bullet_glyph_is_not() -> None:
+    from search.ingest.pdf import _Headings, _page_items
+
+    def line(text: str, y: float, size: float = 12.0, bold: bool = False) -> Line:
+        return Line(text, size, y, 72.0, bold, size)
+
+    lines = [
+        line("The report covers:", 700),
+        line("\u2022 the number of children placed for adoption; and", 680),
+        # The bullet's glyph is set at 16pt, so the line's largest type is 16pt.
+        line("\u2022 the number of placements that have disrupted", 660, size=16.0),
+        line("Figure 2 \u2013 Assessment Framework", 600, size=10.0, bold=True),  # no stop
+        line("To participate in the review of the pathway plan", 560, size=16.0, bold=True),
+        line("The adviser must make sure that the plan is reviewed.", 530),
+    ]
+    items = _page_items(lines, 0, 12.0, _Headings({}, []), Vocabulary(["plan"]))
+    assert [(i.type, i.text[:22]) for i in items] == [
+        ("paragraph", "The report covers:"),
+        ("bullet", "the number of children"),
+        ("bullet", "the number of placemen"),
+        ("paragraph", "Figure 2 \u2013 Assessment "),
+        ("heading", "To participate in the "),
+        ("paragraph", "The adviser must make "),
+    ]
+
+
 def test_numbering_that_starts_again_under_a_heading_is_a_list_when_it_stops_there() -> None:
     from search.ingest.pdf import _as_list_items, _Item
 

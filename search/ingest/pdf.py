@@ -200,15 +200,16 @@ def _page_items(
         bullet = _BULLET.match(text) if len(text) > 2 else None
         ended = last is None or last.type == "heading" or ends_sentence(last.text)
         # At the top of a page a line in lower case carries on the page before (a bold
-        # paragraph's next line is set like a heading).
-        # Larger type than the line before opens a heading even after an open paragraph (a
-        # signature block has no full stop); bold type there is emphasis within it.
+        # paragraph's next line is set like a heading). Larger type than the line before
+        # opens a heading even after an open paragraph (a signature block, a figure's
+        # caption, has no full stop); bold type there is emphasis within it. A bullet's
+        # glyph may be set larger than its text: a bullet is never a heading.
         opens = (
             not text[:1].islower()
             if prev is None
             else ended or (_larger(line, body, page_body) and line.size > prev.size)
         )
-        heading_line = _looks_like_heading(line, body, page_body) and opens
+        heading_line = bullet is None and _looks_like_heading(line, body, page_body) and opens
         if heading_line and last is not None and last.type == "heading" and prev is not None:
             if prev.style == line.style and 0 < gap <= line.size * 1.6:
                 last.text = join_lines(last.text, text, vocab)  # a heading over two lines
