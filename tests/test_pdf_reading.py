@@ -485,14 +485,20 @@ def test_a_sentence_over_a_page_break_stays_whole_in_bold_or_in_brackets(
     assert not any(p.headings for p in doc.passages)  # "Matching" is the title
 
 
-def test_regulations_set_smaller_keep_their_bold_titles_as_headings(tmp_path: Path) -> None:
+def _guidance_then_regulations() -> FPDF:
+    """A PDF whose first page is guidance in body type; the regulations annexed follow."""
     pdf = FPDF(unit="pt", format="A4")
     p = _Page(pdf, header=False, number=1)
     p.heading("Care leavers", 16)
-    for _ in range(4):  # the guidance itself, in body type
+    for _ in range(4):
         p.line("Every care leaver has a personal adviser and a pathway plan, reviewed")
         p.line("at least every six months with the young person.")
         p.gap()
+    return pdf
+
+
+def test_regulations_set_smaller_keep_their_bold_titles_as_headings(tmp_path: Path) -> None:
+    pdf = _guidance_then_regulations()
     p = _Page(pdf, header=False, number=2)
     small = BODY - 1.5  # the regulations annexed, set smaller, each titled in bold
 
@@ -518,13 +524,7 @@ def test_regulations_set_smaller_keep_their_bold_titles_as_headings(tmp_path: Pa
 def test_a_schedule_of_regulations_set_smaller_reads_as_a_list_under_its_title(
     tmp_path: Path,
 ) -> None:
-    pdf = FPDF(unit="pt", format="A4")
-    p = _Page(pdf, header=False, number=1)
-    p.heading("Care leavers", 16)
-    for _ in range(4):
-        p.line("Every care leaver has a personal adviser and a pathway plan, reviewed")
-        p.line("at least every six months with the young person.")
-        p.gap()
+    pdf = _guidance_then_regulations()
     p = _Page(pdf, header=False, number=2)
     small = BODY - 1.5
 
