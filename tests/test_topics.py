@@ -116,3 +116,33 @@ def test_a_longer_heading_is_not_named_by_one_word_in_common(
     monkeypatch.setattr(tuning, "NAMED_WORDS", 2)
     assert sections.named("police checks for adopters with convictions") is not None
     assert sections.named("money worries in neglect cases") is not None
+
+
+def test_a_definition_asked_of_a_heading_names_its_section(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts, sections = _sections()
+    for question in ("what is neglect", "neglect meaning", "what does neglect mean"):
+        topic = sections.named(question)
+        assert topic is not None and topic.rest == ""
+        assert "fathers felt forgotten" in {texts[r] for r in topic.rows}
+    # Nothing else asked of it: a keyword, or a question of another kind, names nothing.
+    assert sections.named("neglect") is None
+    assert sections.named("how often neglect") is None
+    monkeypatch.setattr(tuning, "NAMED_ALONE", False)
+    assert sections.named("what is neglect") is None
+
+
+def test_a_definition_asked_ranks_the_named_section_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "Guide\n\nLocal offer\n\nThe local offer is what each council publishes for young "
+        "people.\n\nHousing\n\nThe local offer covers housing and rent.\n"
+    )
+    searcher = searcher_of(tmp_path, "guide.md", text)
+    question = "what is the local offer"
+    top = searcher.search(question, k=2, mode="dense").hits[0].passage
+    assert top.section == "Local offer"
+    monkeypatch.setattr(tuning, "NAMED_ALONE", False)
+    assert searcher.search(question, k=2, mode="dense").hits[0].passage.section == "Housing"

@@ -64,6 +64,19 @@ _SEVERAL_ASKED = re.compile(
 )
 
 
+# "What is a relevant child", "what does fostering for adoption mean", "define X", "X meaning".
+_MEANING_ASKED = re.compile(
+    r"^\s*(what\s+(is|are)\b|what\s+does\b.*\bmean\s*\??\s*$|define\b)|"
+    r"\b(meaning|definition)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_meaning(question: str) -> bool:
+    """Whether the question asks what something is or means."""
+    return bool(_MEANING_ASKED.search(question))
+
+
 def asks_list(question: str) -> bool:
     """Whether the question asks for a list: its wording, or a plural after what/which."""
     several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))

@@ -297,8 +297,10 @@ class Searcher:
             rows = np.intersect1d(topic.rows, allowed)
         if not len(rows):
             return dense
-        rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
         whole = dict(self.dense(vector, len(rows), rows))
+        if not topic.rest:
+            return blend(dense, whole, whole, tuning.SECTION_BONUS)
+        rest = self.embedder.embed([self.glossary.expand(topic.rest)])[0]
         return blend(dense, whole, dict(self.dense(rest, len(rows), rows)), tuning.SECTION_BONUS)
 
     @functools.cached_property

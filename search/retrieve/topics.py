@@ -15,8 +15,11 @@ import numpy as np
 
 from search import tuning
 from search.model import Passage
+from search.retrieve.query import asks_meaning
 
 Terms = Callable[[str], list[str]]
+# The words that ask for a meaning, not about something ("former relevant child meaning").
+_MEANING_WORDS = "mean means meaning define definition"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,10 @@ class Sections:
         kept = [w for w in question.split() if not set(self._terms(w)) & held]
         rest = " ".join(kept)
         if len(self._terms(rest)) < tuning.MIN_REST_TERMS:
-            return None
+            asked_of = set(self._terms(rest)) - set(self._terms(_MEANING_WORDS))
+            if not tuning.NAMED_ALONE or asked_of or not asks_meaning(question):
+                return None
+            rest = ""  # the question is the name: the section itself is asked for
         return Topic(np.unique(np.concatenate(rows)), rest)
 
 
