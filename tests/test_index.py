@@ -10,6 +10,8 @@ import pytest
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound
 from search.index.build import build_index
 from search.index.open import index_is_current, open_index
+from search.index.reading import reading_version
+from search.index.update import add_files
 from search.index.store import load_index
 from search.ingest.corpus import read_corpus
 from search.sources import corpus_hash
@@ -120,6 +122,56 @@ def test_ensure_index_rebuilds_when_corpus_changes(
     third = open_index(corpus_dir, index_dir, fake)
     assert third.manifest.passage_count == first.manifest.passage_count + 1
     assert index_is_current(index_dir, corpus_dir, fake.name)
+
+
+def _as_if_read_by_an_older_reader(index_dir: Path) -> str:
+    """Mark the index as made by other reading code, with one passage read differently;
+    the text that reader gave it."""
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    (index_dir / "manifest.json").write_text(json.dumps({**manifest, "reading": "older"}))
+    lines = (index_dir / "passages.jsonl").read_text().splitlines()
+    row = json.loads(lines[0])
+    row["text"] = "text as an older reader cut it"
+    lines[0] = json.dumps(row)
+    (index_dir / "passages.jsonl").write_text("\n".join(lines) + "\n")
+    return str(row["text"])
+
+
+def test_an_index_read_by_other_code_is_read_again_reusing_its_vectors(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    index_dir = tmp_path / "idx"
+    first = open_index(corpus_dir, index_dir, fake)
+    assert first.manifest.reading == reading_version()
+    old_text = _as_if_read_by_an_older_reader(index_dir)
+    assert not index_is_current(index_dir, corpus_dir, fake.name)  # same corpus and model
+    again = open_index(corpus_dir, index_dir, fake)
+    assert again.manifest.build_id != first.manifest.build_id
+    assert again.manifest.reading == reading_version()
+    assert again.manifest.embedded_passages == 0  # every text is as before: vectors reused
+    assert old_text not in {p.text for p in again.passages}
+    assert [p.text for p in again.passages] == [p.text for p in first.passages]
+
+
+def test_adding_a_file_reads_the_others_again_after_the_reader_changed(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+) -> None:
+    index_dir = tmp_path / "idx"
+    build_index(corpus_dir, index_dir, fake)
+    old_text = _as_if_read_by_an_older_reader(index_dir)
+    new_file = tmp_path / "extra.md"
+    new_file.write_text("Extra Title\n\nA new paragraph about apples.\n")
+    add_files([new_file], corpus_dir, index_dir, fake)
+    texts = {p.text for p in load_index(index_dir).passages}
+    assert old_text not in texts and "A new paragraph about apples." in texts
+    # The same reader: an unchanged file's passages are taken as they were, not read again.
+    kept = _as_if_read_by_an_older_reader(index_dir)
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    (index_dir / "manifest.json").write_text(json.dumps({**manifest, "reading": reading_version()}))
+    other = tmp_path / "other.md"
+    other.write_text("Other Title\n\nA paragraph about pears.\n")
+    add_files([other], corpus_dir, index_dir, fake)
+    assert kept in {p.text for p in load_index(index_dir).passages}
 
 
 def test_bad_corpus_is_refused_with_file_name(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from search.embed.batch import OnnxBatchEmbedder
 from search.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from search.index import sentences
 from search.index.progress import ReadsDocuments
+from search.index.reading import reading_version
 from search.index.store import (
     DOCUMENTS,
     PASSAGES,
@@ -75,7 +76,8 @@ def _previous(index_dir: Path, embedder: Embedder) -> _Previous:
     for p in old_passages:
         by_doc.setdefault(p.document, []).append(p)
     by_source: dict[str, list[ParsedDocument]] = {}
-    for d in old_documents:
+    # Passages another reader made are read again: only their vectors are worth keeping.
+    for d in old_documents if manifest.reading == reading_version() else ():
         parsed = ParsedDocument(
             d.id, d.title, d.format, d.source, d.url, d.sha256,
             tuple(by_doc.get(d.id, ())), d.pages, d.metadata, d.audience,
@@ -197,6 +199,7 @@ def rebuild(
             built_at=now,
             build_seconds=0.0,
             embedded_passages=embedded,
+            reading=reading_version(),
         )
 
         def finish(_folder: Path, manifest: Manifest) -> Manifest:

@@ -22,6 +22,7 @@ from search.embed.base import Embedder, QueryModelExporter
 from search.embed.onnx import CachedEmbedder, OnnxEmbedder
 from search.embed.st import model_name, resolve_model_path
 from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFound, SearchError
+from search.index.reading import reading_version
 from search.index.store import LoadedIndex, load_index, read_manifest
 from search.model import QueryModel
 from search.sources import corpus_hash
@@ -91,12 +92,17 @@ class LazyEmbedder:
 
 
 def index_is_current(index_dir: Path, corpus_dir: Path, model: str) -> bool:
-    """True when the index exists, reads, and matches the corpus and model."""
+    """True when the index exists, reads, and matches the corpus, the model and the code that
+    reads documents into passages."""
     try:
         manifest = read_manifest(index_dir)
     except (IndexNotFound, IndexCorrupt, IndexMismatch):
         return False
-    return manifest.model == model and manifest.corpus_hash == corpus_hash(corpus_dir)
+    return (
+        manifest.model == model
+        and manifest.corpus_hash == corpus_hash(corpus_dir)
+        and manifest.reading == reading_version()
+    )
 
 
 def build_if_stale(
@@ -106,7 +112,8 @@ def build_if_stale(
     say: Say | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> bool:
-    """Build the index when it is missing or its corpus or model changed; True if it did.
+    """Build the index when it is missing or its corpus, model or reader changed; True if it
+    did.
 
     Checking needs no model (the manifest keeps the corpus hash and the model's name), and
     no reader: they are imported only to build. A corpus that fails to build leaves the

@@ -60,6 +60,8 @@ class Manifest:
     query_model: QueryModel | None = None  # the torch-free query model in the folder, if any
     # sha256 of each data file, checked at load (empty for indexes built before it existed).
     files: dict[str, str] = field(default_factory=dict)
+    # The reader and chunker that made the passages (index/reading.py); "" before it existed.
+    reading: str = ""
 
 
 @dataclass(frozen=True)
