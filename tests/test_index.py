@@ -11,8 +11,8 @@ from search.errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotFoun
 from search.index.build import build_index
 from search.index.open import index_is_current, open_index
 from search.index.reading import reading_version
-from search.index.update import add_files
 from search.index.store import load_index
+from search.index.update import add_files
 from search.ingest.corpus import read_corpus
 from search.sources import corpus_hash
 from tests.conftest import SEED_PASSAGES
