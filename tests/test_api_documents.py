@@ -281,5 +281,5 @@ def test_a_reading_list_entry_carries_where_it_points(
     assert listed["text"].startswith("These publications may help:")
     assert listed["points_to"] is None
     [link] = listed["links"]
-    assert listed["text"][link["start"] : link["end"]].startswith("[Keeping children safe")
+    assert listed["text"][link["start"] : link["end"]].startswith("Keeping children safe")
     assert link["url"] == "https://www.gov.uk/kcsie"

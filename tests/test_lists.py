@@ -90,7 +90,7 @@ def test_a_list_shown_whole_says_where_each_entry_points(
     assert "\u2026" in text and hit.links
     for s, e, url in hit.links:  # each shown entry, at its place, with its own address
         number = text[s:e].split("number ")[1].split(" ")[0]
-        assert text[s:e].startswith("[Publication") and url == f"https://example.org/p{number}"
+        assert text[s:e].startswith("Publication") and url == f"https://example.org/p{number}"
     assert "https://example.org/p19" in {url for _, _, url in hit.links}  # the one found
     assert not any(text[s:e].startswith("A plain") for s, e, _ in hit.links)
 

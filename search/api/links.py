@@ -7,15 +7,13 @@ get `#page=N`, which PDF viewers honour. Browsers that know neither just open th
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, urlsplit
 
+from search.chunk.inline import plain
 from search.model import Passage
 
 FRAGMENT_WORDS = 8
 FRAGMENT_CHARS = 80
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"[*`]+")
 
 
 def anchor_text(p: Passage) -> str:
@@ -25,7 +23,7 @@ def anchor_text(p: Passage) -> str:
         # "Row label, header: value. From the table: ..." is built by the chunker; the row
         # label (or the header) is what the page shows, in the table's first cell.
         text = text.split(": ", 1)[0].split(", ", 1)[0]
-    text = _MD_MARKS.sub("", _MD_LINK.sub(r"\1", text))
+    text = plain(text)
     words: list[str] = []
     for word in text.split():
         if words and (

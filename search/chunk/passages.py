@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from search.chunk.blocks import document_title, join_introduced, text_blocks
+from search.chunk.inline import plain
 from search.chunk.text import last_sentence, pieces, table_statistics
 from search.model import Block, Passage
 
@@ -61,7 +62,8 @@ def _passage_id(document: str, kind: str, section: str, text: str, seen: dict[st
 def chunk_document(source: str, document: str, fallback_title: str | None = None) -> list[Passage]:
     """Cut one plain-text or Markdown document into passages."""
     blocks = text_blocks(source)
-    return chunk_blocks(blocks, document, document_title(blocks, fallback_title or document))
+    title = plain(document_title(blocks, fallback_title or document))
+    return chunk_blocks(blocks, document, title, inline_markdown=True)
 
 
 def _heading_path(path: list[tuple[int, str]], heading: Block, title: str) -> list[tuple[int, str]]:
@@ -78,13 +80,18 @@ def _heading_path(path: list[tuple[int, str]], heading: Block, title: str) -> li
     return [*kept, (level, heading.text)]
 
 
-def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Passage]:
+def chunk_blocks(
+    blocks: Sequence[Block], document: str, title: str, inline_markdown: bool = False
+) -> list[Passage]:
     """Passages of parsed blocks: paragraphs, list items by list kind, statistics.
 
     Every format ends here: Markdown and text through parse_blocks, HTML and Word files
     through blocks their readers build from the markup. The items of a list, and the
-    paragraph ending in ':' that introduces it, share a list_id.
+    paragraph ending in ':' that introduces it, share a list_id. With inline_markdown (text
+    a person wrote in Markdown), passages and headings read without their inline marks;
+    a passage's start and end are still its span in the source.
     """
+    shown = plain if inline_markdown else str
     section = title
     path: list[tuple[int, str]] = []  # (level, heading) from the outermost in
     lead_in: str | None = None  # the paragraph that introduces the next list or table
@@ -96,6 +103,7 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
     passages: list[Passage] = []
 
     def add(kind: str, text: str, start: int, end: int, points_to: str | None = None) -> str:
+        text = shown(text)
         pid = _passage_id(document, kind, section, text, seen)
         heads = tuple(h for _, h in path)
         passages.append(
@@ -109,6 +117,7 @@ def chunk_blocks(blocks: Sequence[Block], document: str, title: str) -> list[Pas
 
     for block in join_introduced(blocks):
         if block.type == "heading":
+            block = replace(block, text=shown(block.text))
             section = block.text
             lead_in, lead_in_rows = None, []
             path = _heading_path(path, block, title)

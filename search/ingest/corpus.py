@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from search.chunk.blocks import document_title, text_blocks
+from search.chunk.inline import plain
 from search.chunk.passages import chunk_blocks, slugify
 from search.errors import CorpusError
 from search.ingest.base import Extracted, check_url, clean, one_line
@@ -121,10 +122,12 @@ def make_document(
 ) -> ParsedDocument:
     """Chunk what a reader found; passages learn the document's URL and their PDF page."""
     blocks = found.blocks
+    written = blocks is None  # Markdown or plain text, as a person typed it
     if blocks is None:
         blocks = tuple(text_blocks(found.text))
-    title = clean(title or "") or document_title(blocks, fallback_title)
-    passages = chunk_blocks(blocks, doc_id, title)
+    found_title = document_title(blocks, fallback_title)
+    title = clean(title or "") or (plain(found_title) if written else found_title)
+    passages = chunk_blocks(blocks, doc_id, title, inline_markdown=written)
     pages = found.page_starts
     passages = [
         replace(p, url=url, page=bisect_right(pages, p.start) if pages else None) for p in passages
