@@ -23,6 +23,7 @@ from search.ingest.pdf_layout import (
     make_line,
     split_footnotes,
 )
+from search.ingest.pdf_lists import Item
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 from search.model import ParsedDocument
 
@@ -389,22 +390,22 @@ def test_footnotes_rank_below_the_text(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_the_next_paragraph_number_after_a_list_opens_a_paragraph() -> None:
-    from search.ingest.pdf import _as_list_items, _Item
+    from search.ingest.pdf_lists import as_list_items
 
-    def para(text: str) -> _Item:
-        return _Item("paragraph", text, 0, numbered=text[0].isdigit())
+    def para(text: str) -> Item:
+        return Item("paragraph", text, 0, numbered=text[0].isdigit())
 
     items = [
         para("44. Health assessments should:"),
-        _Item("bullet", "be child-centred", 0),
-        _Item("bullet", "focus on well-being", 0),
+        Item("bullet", "be child-centred", 0),
+        Item("bullet", "focus on well-being", 0),
         para("45. To ensure the health plan is of high quality, gather the records."),
         para("Steps:"),
         para("1. Invite the nurse."),
         para("2. Book the room."),
         para("46. The nurse writes the plan."),
     ]
-    _as_list_items(items)
+    as_list_items(items)
     assert [(i.type, i.text[:12]) for i in items] == [
         ("paragraph", "44. Health a"),
         ("bullet", "be child-cen"),
@@ -582,14 +583,71 @@ def test_larger_type_after_an_open_line_is_a_heading_but_a_large_bullet_glyph_is
     ]
 
 
+def test_a_line_in_larger_type_straight_under_a_heading_is_its_subtitle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from search.ingest import pdf
+    from search.ingest.pdf import _Headings, _page_items
+
+    def line(text: str, y: float, size: float = 10.5, bold: bool = False) -> Line:
+        return Line(text, size, y, 72.0, bold, size)
+
+    # Regulations annexed to 12pt guidance, set in 10.5pt: "PART 1" in 14pt, its name in
+    # 12pt (the guidance's body size, so not a heading by size), each regulation's title bold.
+    lines = [
+        line("PART 1", 700, size=14.0),
+        line("General", 682, size=12.0),
+        line("Citation and commencement", 660, bold=True),
+        line("1. These Regulations may be cited as the Care Leavers Regulations.", 645),
+        line("PART 3", 600, size=14.0),
+        line("Personal advisers", 582, size=12.0),
+        line("Functions of personal advisers", 560, bold=True),
+        line("8. A personal adviser has the following functions.", 545),
+    ]
+
+    def read() -> list[Item]:
+        return _page_items(lines, 0, 12.0, _Headings({}, []), Vocabulary(["plan"]))
+
+    items = read()
+    assert [(i.type, i.text[:10]) for i in items] == [
+        ("heading", "PART 1"),
+        ("heading", "General"),
+        ("heading", "Citation a"),
+        ("paragraph", "1. These R"),
+        ("heading", "PART 3"),
+        ("heading", "Personal a"),
+        ("heading", "Functions "),
+        ("paragraph", "8. A perso"),
+    ]
+    assert items[1].level == items[5].level == items[0].level + 1  # under its part
+    # Without it the part's name is a paragraph, and the bold title after it, which opens
+    # no sentence, runs on into it with the regulation's first words.
+    monkeypatch.setattr(pdf, "SUBTITLE_SCALE", 10.0)
+    assert read()[1].text.startswith("General Citation and commencement 1. These")
+
+
+def test_a_first_line_a_little_larger_under_a_heading_is_no_subtitle() -> None:
+    from search.ingest.pdf import _Headings, _page_items
+
+    lines = [
+        Line("Introduction", 16.0, 700, 72.0, True, 16.0),
+        Line(
+            "This guidance is for local authorities and partners in", 12.5, 680, 72.0, False, 12.5
+        ),
+        Line("health and education, who support children in care.", 12.0, 665, 72.0, False, 12.0),
+    ]
+    items = _page_items(lines, 0, 12.0, _Headings({}, []), Vocabulary(["plan"]))
+    assert [i.type for i in items] == ["heading", "paragraph"]
+
+
 def test_numbering_that_starts_again_under_a_heading_is_a_list_when_it_stops_there() -> None:
-    from search.ingest.pdf import _as_list_items, _Item
+    from search.ingest.pdf_lists import as_list_items
 
-    def para(text: str) -> _Item:
-        return _Item("paragraph", text, 0, numbered=text[0].isdigit())
+    def para(text: str) -> Item:
+        return Item("paragraph", text, 0, numbered=text[0].isdigit())
 
-    def heading(text: str) -> _Item:
-        return _Item("heading", text, 0)
+    def heading(text: str) -> Item:
+        return Item("heading", text, 0)
 
     items = [
         heading("Seven golden rules"),  # no paragraph numbered before: a list all the same
@@ -608,7 +666,7 @@ def test_numbering_that_starts_again_under_a_heading_is_a_list_when_it_stops_the
         para("(2) They apply in England only."),
         para("2. In these Regulations a child is a person under 18."),
     ]
-    _as_list_items(items)
+    as_list_items(items)
     assert [i.type for i in items] == [
         "heading", "bullet", "bullet",
         "heading", "paragraph", "paragraph", "heading", "paragraph",

@@ -20,7 +20,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from search.ingest.pdf_layout import (
     page_fragments,
     split_footnotes,
 )
+from search.ingest.pdf_lists import Item, as_list_items
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 
 # pypdf logs what it repairs in damaged files; without a handler of its own, Python prints
@@ -49,6 +50,10 @@ from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 HEADING_SCALE = 1.2  # a line this much larger than body text is a heading
+# Straight under a heading, a line this much larger than the page's text is its subtitle
+# (12pt "General" under "PART 1" on 10.5pt pages); less, it may be a paragraph's first line
+# set a half point larger than the rest.
+SUBTITLE_SCALE = 1.1
 # A gap this much wider than the usual line spacing ends a paragraph (Word's 12pt body:
 # lines 16.8 to 17pt apart, paragraphs 23.6 to 24.5pt: 1.39 to 1.44 times).
 PARAGRAPH_GAP = 1.3
@@ -59,7 +64,6 @@ _BULLET = re.compile(
 )
 # "1.", "1.12", "3.4.1" opening a paragraph (a bare "2010" or "16 and 17" does not).
 _NUMBERED = re.compile(r"^\d{1,3}\.(?:\d{1,3}\.?)*\s+\S")
-_SINGLE_NUMBER = re.compile(r"^(\d{1,3})\.\s+")
 # A sentence is over: full stop, question or exclamation mark, colon or semicolon, maybe
 # inside closing quotes or brackets.
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'\u2019\u201d)\]]*$")
@@ -72,21 +76,6 @@ _VOLUME = re.compile(r"^(volume|vol\.|part|book)\s+(\d+|[ivxlc]+|one|two|three|f
 _REVISION = re.compile(
     r"\s+[-\u2013\u2014]\s+[^-\u2013\u2014]*\b(updated?|revised|amended)\b[^-\u2013\u2014]*$", re.I
 )
-
-
-@dataclass
-class _Item:
-    """A heading, paragraph, list item or footnote being assembled."""
-
-    type: str  # "heading" | "paragraph" | "bullet" | "footnote"
-    text: str
-    page: int
-    level: int = 0
-    numbered: bool = False  # opens with its paragraph number
-    x: float = 0.0  # where its first line starts (a list item's continuation is indented)
-    style: tuple[float, bool] = (0.0, False)  # a heading's type size and weight
-    linked: bool = False  # a list item whose every line is a link's (a reading list entry)
-    href: str | None = None  # where its first line's link points
 
 
 def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
@@ -181,7 +170,7 @@ class _Headings:
 
 def _page_items(
     lines: Sequence[Line], page: int, body: float, headings: _Headings, vocab: Vocabulary
-) -> list[_Item]:
+) -> list[Item]:
     """One page's body lines as headings, paragraphs and list items, in reading order."""
     # The usual spacing is between lines of one type style; a heading's spacing is its own.
     gaps = [
@@ -191,7 +180,7 @@ def _page_items(
     ]
     usual = statistics.median(gaps) if gaps else 0.0
     page_body = _page_body(lines, body)
-    items: list[_Item] = []
+    items: list[Item] = []
     prev: Line | None = None
     for line in lines:
         gap = prev.y - line.y if prev is not None else 0.0
@@ -210,41 +199,58 @@ def _page_items(
             else ended or (_larger(line, body, page_body) and line.size > prev.size)
         )
         heading_line = bullet is None and _looks_like_heading(line, body, page_body) and opens
-        if heading_line and last is not None and last.type == "heading" and prev is not None:
-            if prev.style == line.style and 0 < gap <= line.size * 1.6:
+        # "PART 1" (14pt), then "General" (12pt) over 10.5pt regulations: a line larger than
+        # the page's text straight under a heading, and no larger, names what it heads.
+        subtitle = (
+            not heading_line
+            and bullet is None
+            and last is not None
+            and last.type == "heading"
+            and prev is not None
+            and page_body * SUBTITLE_SCALE <= line.size <= prev.size
+            and len(text) <= HEADING_CHARS
+            and text[-1] not in ".,;:"
+        )
+        if (heading_line or subtitle) and last is not None and last.type == "heading":
+            if prev is not None and prev.style == line.style and 0 < gap <= line.size * 1.6:
                 last.text = join_lines(last.text, text, vocab)  # a heading over two lines
                 prev = line
                 continue
-        if heading_line:
-            items.append(_Item("heading", text, page, style=line.style))
+        if heading_line or subtitle:
+            items.append(Item("heading", text, page, style=line.style, subtitle=subtitle))
         elif bullet and not text[bullet.end() :][:1].isdigit():
             said = text[bullet.end() :]
-            items.append(_Item("bullet", said, page, x=line.x, linked=line.linked, href=line.href))
+            items.append(Item("bullet", said, page, x=line.x, linked=line.linked, href=line.href))
         elif _NUMBERED.match(text) and ended:
-            items.append(_Item("paragraph", text, page, numbered=True, x=line.x))
+            items.append(Item("paragraph", text, page, numbered=True, x=line.x))
         elif (
             last is None
             or last.type == "heading"
             or (last.type == "bullet" and line.x <= last.x + 1 and ended)
             or (usual > 0 and gap > usual * PARAGRAPH_GAP and (ended or not text[0].islower()))
         ):
-            items.append(_Item("paragraph", text, page, x=line.x))
+            items.append(Item("paragraph", text, page, x=line.x))
         else:
             last.text = join_lines(last.text, text, vocab)
             last.linked = last.linked and line.linked
         prev = line
+    above = 0  # the level of the heading before, on this page
     for item in items:
-        if item.type == "heading" and len(item.text) > HEADING_CHARS:
+        if item.type == "heading" and item.subtitle:
+            item.level = min(above + 1, 6) if above else headings.level(item.text, page, item.style)
+            above = item.level
+        elif item.type == "heading" and len(item.text) > HEADING_CHARS:
             # Lines of emphasis joined past any heading's length (the longest outline title
             # of the guidance PDFs is 124 characters): a bold note, not a heading.
             item.type = "paragraph"
         elif item.type == "heading":
             # Levels are given once a heading is whole: the outline names it whole.
             item.level = headings.level(item.text, page, item.style)
+            above = item.level
     return items
 
 
-def _continues(last: _Item, first: _Item) -> bool:
+def _continues(last: Item, first: Item) -> bool:
     """Whether a page's first paragraph carries on the previous page's last one."""
     return (
         last.type in ("paragraph", "bullet")
@@ -260,67 +266,12 @@ def ends_sentence(text: str) -> bool:
     return bool(_ENDS_SENTENCE.search(text)) and text.count("(") <= text.count(")")
 
 
-def _number(item: _Item) -> int | None:
-    found = _SINGLE_NUMBER.match(item.text) if item.numbered else None
-    return int(found.group(1)) if found else None
-
-
-def _run_stops(items: Sequence[_Item], i: int) -> bool:
-    """Whether the numbers from item i ("1.", "2." straight after) stop under their
-    heading: the numbering does not carry on past it (a document's own paragraphs go on
-    "4.", "5." under the next heading)."""
-    if i + 1 >= len(items) or _number(items[i + 1]) != 2:
-        return False
-    last, k = 0, i
-    while k < len(items) and items[k].type != "heading":
-        value = _number(items[k])
-        if value is not None and value != last + 1:
-            break
-        last = value if value is not None else last
-        k += 1
-    after = next((v for x in items[k:] if (v := _number(x)) is not None), None)
-    return last >= 2 and after != last + 1
-
-
-def _as_list_items(items: list[_Item]) -> None:
-    """Single-number items ("1. Invite the nurse") after a lead-in or another list item are
-    a numbered list; elsewhere "1." opens a numbered paragraph and stays with it. After a
-    list, the number that comes next in the document's own paragraph numbering ("45." after
-    "44. Health assessments should:" and its bullets) opens paragraph 45, unless it carries
-    on a numbered list. Numbering that starts at 1 under a heading, "2." straight after,
-    and stops before the next heading is a list too (a regulation's schedule of matters,
-    "seven golden rules"); a document's own paragraphs carry on under the next heading."""
-    paragraph = listed = 0  # the last paragraph number kept; the last list number taken
-    for i, item in enumerate(items):
-        number = _SINGLE_NUMBER.match(item.text) if item.numbered else None
-        before = next((b for b in reversed(items[:i]) if b.type != "footnote"), None)
-        if number is None and item.type not in ("bullet", "footnote"):
-            listed = 0
-        if number is None:
-            continue
-        value = int(number.group(1))
-        if before is None:
-            paragraph = value
-            continue
-        next_paragraph = paragraph and value == paragraph + 1 and value != listed + 1
-        after_lead_in = before.type == "paragraph" and not before.numbered
-        if (
-            (after_lead_in and before.text.endswith(":"))
-            or (before.type == "bullet" and not next_paragraph)
-            or (value == 1 and before.type == "heading" and _run_stops(items, i))
-        ):
-            item.type, item.text, item.numbered = "bullet", item.text[number.end() :], False
-            listed = value
-        else:
-            paragraph, listed = value, 0
-
-
 def _document_items(
     pages: Sequence[Sequence[Line]], notes: Sequence[list[str]], body: float, headings: _Headings
-) -> list[_Item]:
+) -> list[Item]:
     vocab = Vocabulary(line.text for lines in pages for line in lines)
-    out: list[_Item] = []
-    pending: list[_Item] = []  # the previous page's footnotes, until its last paragraph ends
+    out: list[Item] = []
+    pending: list[Item] = []  # the previous page's footnotes, until its last paragraph ends
     for number, lines in enumerate(pages):
         items = _page_items(lines, number, body, headings, vocab)
         if items and out and _continues(out[-1], items[0]):
@@ -329,11 +280,11 @@ def _document_items(
             out[-1].linked = out[-1].linked and first.linked
         out.extend(pending)
         out.extend(items)
-        pending = [_Item("footnote", note, number) for note in notes[number]]
+        pending = [Item("footnote", note, number) for note in notes[number]]
     out.extend(pending)
     for item in out:
         item.text = rejoin_split_words(item.text, vocab)
-    _as_list_items(out)
+    as_list_items(out)
     return out
 
 
