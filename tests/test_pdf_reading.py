@@ -771,6 +771,25 @@ def test_statutory_instrument_footnotes_are_told_from_its_subsections() -> None:
     assert split_footnotes(above, 12.0) == (above, [], "")
 
 
+def test_a_note_numbered_in_its_own_type_is_a_note_when_smaller_than_all_above() -> None:
+    # Some pages set the note's number as large as the note: its type, smaller than every
+    # line of the page above it, says it is a note.
+    lines = [
+        _si_line("(vi) the designated teacher at the school,", 600, markers=("53",)),
+        _si_line("(vii) any person providing health care to the child,", 580),
+        Line("(53) The designated teacher is the member of staff", 10.0, 400, 62, False, 10.0),
+        Line("designated by the governing body.", 10.0, 388, 62, False, 10.0),
+    ]
+    body, notes, _ = split_footnotes(lines, 12.0)
+    assert [line.text for line in body] == [line.text for line in lines[:2]]
+    assert notes == [
+        "(53) The designated teacher is the member of staff designated by the governing body."
+    ]
+    # A subsection set like the lines above it is no note, though its number is cited.
+    level = [*lines[:2], replace(lines[2], size=10.5, first_size=10.5)]
+    assert split_footnotes(level, 12.0) == (level, [], "")
+
+
 def test_a_note_carried_over_sits_between_the_body_and_the_first_note() -> None:
     lines = [
         _si_line("“placement” has the meaning given in section 22C(6);", 600, markers=("47",)),

@@ -386,18 +386,26 @@ def split_footnotes(lines: Sequence[Line], body: float) -> tuple[list[Line], lis
 
 def _bracketed_footnotes(lines: Sequence[Line]) -> tuple[list[Line], list[str], str]:
     """Footnotes as statutory instruments set them: "(44) 1989 c.41. ..." under the body,
-    numbered as markers the page's text cites, the number in smaller type than the note,
-    and nothing in larger type below (the type may be no smaller than a subsection's, "(1)
-    These Regulations apply ..."). Lines between the body and the first note carry on the
+    numbered as markers the page's text cites, the number in smaller type than the note or
+    the note smaller than every line above it, and nothing in larger type below (the type
+    may be no smaller than a subsection's, "(1) These Regulations apply ...", which is set
+    like the lines above it). Lines between the body and the first note carry on the
     previous page's last note."""
     cited = {marker for line in lines for marker in line.markers}
+
+    def set_apart(line: Line) -> bool:
+        above = [other.size for other in lines if other.y > line.y]
+        return line.first_size < line.size - SIZE_TOLERANCE or (
+            bool(above) and min(above) > line.size + SIZE_TOLERANCE
+        )
+
     first = next(
         (
             line
             for line in lines
             if (start := _BRACKETED_START.match(line.text)) is not None
             and start.group(1) in cited
-            and line.first_size < line.size - SIZE_TOLERANCE
+            and set_apart(line)
             and all(other.size <= line.size + SIZE_TOLERANCE for other in lines if other.y < line.y)
         ),
         None,
