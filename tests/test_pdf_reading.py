@@ -626,6 +626,41 @@ def test_a_line_in_larger_type_straight_under_a_heading_is_its_subtitle(
     assert read()[1].text.startswith("General Citation and commencement 1. These")
 
 
+def test_bold_lines_that_end_a_sentence_were_a_paragraph_unless_the_outline_names_them() -> None:
+    from search.ingest.pdf import _Headings, _page_items
+
+    def bold(text: str, y: float) -> Line:
+        return Line(text, 12.0, y, 57.0, True, 12.0)
+
+    lines = [
+        Line("Disabled young people", 12.0, 423, 150.0, True, 12.0),
+        Line(
+            "They may be entitled to welfare benefits under the age of 18.",
+            12.0,
+            402,
+            150.0,
+            False,
+            12.0,
+        ),
+        bold("These benefits can be claimed whilst", 260),
+        bold("young people live in foster", 245),
+        bold("care.", 230),
+        Line("Lone parents may be able to claim Income Support.", 12.0, 200, 150.0, False, 12.0),
+    ]
+    vocab = Vocabulary(["care"])
+    items = _page_items(lines, 0, 12.0, _Headings({}, []), vocab)
+    assert [(i.type, i.text) for i in items] == [
+        ("heading", "Disabled young people"),
+        ("paragraph", "They may be entitled to welfare benefits under the age of 18."),
+        ("paragraph", "These benefits can be claimed whilst young people live in foster care."),
+        ("paragraph", "Lone parents may be able to claim Income Support."),
+    ]
+    # A heading whose last line ends in a full stop, named whole by the outline, stays one.
+    title = "These benefits can be claimed whilst young people live in foster care"
+    items = _page_items(lines, 0, 12.0, _Headings({(0, title.casefold()): 2}, []), vocab)
+    assert (items[2].type, items[2].text, items[2].level) == ("heading", title + ".", 2)
+
+
 def test_a_first_line_a_little_larger_under_a_heading_is_no_subtitle() -> None:
     from search.ingest.pdf import _Headings, _page_items
 

@@ -211,11 +211,28 @@ def _page_items(
             and len(text) <= HEADING_CHARS
             and text[-1] not in ".,;:"
         )
-        if (heading_line or subtitle) and last is not None and last.type == "heading":
-            if prev is not None and prev.style == line.style and 0 < gap <= line.size * 1.6:
-                last.text = join_lines(last.text, text, vocab)  # a heading over two lines
-                prev = line
-                continue
+        runs_on = (
+            last is not None
+            and last.type == "heading"
+            and prev is not None
+            and prev.style == line.style
+            and 0 < gap <= line.size * 1.6
+        )
+        if runs_on and (heading_line or subtitle):
+            assert last is not None
+            last.text = join_lines(last.text, text, vocab)  # a heading over two lines
+            prev = line
+            continue
+        if runs_on and bullet is None and text[:1].islower() and ends_sentence(text):
+            # "These benefits can be claimed whilst young people live in foster" / "care.":
+            # set like a heading, the lines were a sentence in bold type all along (unless
+            # the outline names the whole as a heading: "... consent" / "withdrawn: s.32.").
+            assert last is not None
+            last.text = join_lines(last.text, text, vocab)
+            if headings.outline_level(last.text, page) is None:
+                last.type = "paragraph"
+            prev = line
+            continue
         if heading_line or subtitle:
             items.append(Item("heading", text, page, style=line.style, subtitle=subtitle))
         elif bullet and not text[bullet.end() :][:1].isdigit():
