@@ -558,7 +558,8 @@ def test_a_schedule_of_regulations_set_smaller_reads_as_a_list_under_its_title(
 
 
 def test_larger_type_after_an_open_line_is_a_heading_but_a_large_bullet_glyph_is_not() -> None:
-    from search.ingest.pdf import _Headings, _page_items
+    from search.ingest.pdf import _page_items
+    from search.ingest.pdf_headings import Headings
 
     def line(text: str, y: float, size: float = 12.0, bold: bool = False) -> Line:
         return Line(text, size, y, 72.0, bold, size)
@@ -572,7 +573,7 @@ def test_larger_type_after_an_open_line_is_a_heading_but_a_large_bullet_glyph_is
         line("To participate in the review of the pathway plan", 560, size=16.0, bold=True),
         line("The adviser must make sure that the plan is reviewed.", 530),
     ]
-    items = _page_items(lines, 0, 12.0, _Headings({}, []), Vocabulary(["plan"]))
+    items = _page_items(lines, 0, 12.0, Headings({}, []), Vocabulary(["plan"]))
     assert [(i.type, i.text[:22]) for i in items] == [
         ("paragraph", "The report covers:"),
         ("bullet", "the number of children"),
@@ -587,7 +588,8 @@ def test_a_line_in_larger_type_straight_under_a_heading_is_its_subtitle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from search.ingest import pdf
-    from search.ingest.pdf import _Headings, _page_items
+    from search.ingest.pdf import _page_items
+    from search.ingest.pdf_headings import Headings
 
     def line(text: str, y: float, size: float = 10.5, bold: bool = False) -> Line:
         return Line(text, size, y, 72.0, bold, size)
@@ -606,7 +608,7 @@ def test_a_line_in_larger_type_straight_under_a_heading_is_its_subtitle(
     ]
 
     def read() -> list[Item]:
-        return _page_items(lines, 0, 12.0, _Headings({}, []), Vocabulary(["plan"]))
+        return _page_items(lines, 0, 12.0, Headings({}, []), Vocabulary(["plan"]))
 
     items = read()
     assert [(i.type, i.text[:10]) for i in items] == [
@@ -627,7 +629,8 @@ def test_a_line_in_larger_type_straight_under_a_heading_is_its_subtitle(
 
 
 def test_bold_lines_that_end_a_sentence_were_a_paragraph_unless_the_outline_names_them() -> None:
-    from search.ingest.pdf import _Headings, _page_items
+    from search.ingest.pdf import _page_items
+    from search.ingest.pdf_headings import Headings
 
     def bold(text: str, y: float) -> Line:
         return Line(text, 12.0, y, 57.0, True, 12.0)
@@ -648,7 +651,7 @@ def test_bold_lines_that_end_a_sentence_were_a_paragraph_unless_the_outline_name
         Line("Lone parents may be able to claim Income Support.", 12.0, 200, 150.0, False, 12.0),
     ]
     vocab = Vocabulary(["care"])
-    items = _page_items(lines, 0, 12.0, _Headings({}, []), vocab)
+    items = _page_items(lines, 0, 12.0, Headings({}, []), vocab)
     assert [(i.type, i.text) for i in items] == [
         ("heading", "Disabled young people"),
         ("paragraph", "They may be entitled to welfare benefits under the age of 18."),
@@ -657,12 +660,13 @@ def test_bold_lines_that_end_a_sentence_were_a_paragraph_unless_the_outline_name
     ]
     # A heading whose last line ends in a full stop, named whole by the outline, stays one.
     title = "These benefits can be claimed whilst young people live in foster care"
-    items = _page_items(lines, 0, 12.0, _Headings({(0, title.casefold()): 2}, []), vocab)
+    items = _page_items(lines, 0, 12.0, Headings({(0, title.casefold()): 2}, []), vocab)
     assert (items[2].type, items[2].text, items[2].level) == ("heading", title + ".", 2)
 
 
 def test_a_first_line_a_little_larger_under_a_heading_is_no_subtitle() -> None:
-    from search.ingest.pdf import _Headings, _page_items
+    from search.ingest.pdf import _page_items
+    from search.ingest.pdf_headings import Headings
 
     lines = [
         Line("Introduction", 16.0, 700, 72.0, True, 16.0),
@@ -671,7 +675,7 @@ def test_a_first_line_a_little_larger_under_a_heading_is_no_subtitle() -> None:
         ),
         Line("health and education, who support children in care.", 12.0, 665, 72.0, False, 12.0),
     ]
-    items = _page_items(lines, 0, 12.0, _Headings({}, []), Vocabulary(["plan"]))
+    items = _page_items(lines, 0, 12.0, Headings({}, []), Vocabulary(["plan"]))
     assert [i.type for i in items] == ["heading", "paragraph"]
 
 

@@ -18,7 +18,6 @@ import io
 import logging
 import re
 import statistics
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +27,15 @@ from pypdf import PasswordType, PdfReader
 
 from search.errors import CorpusError
 from search.ingest.base import BlockWriter, Extracted, clean
+from search.ingest.pdf_headings import (
+    HEADING_CHARS,
+    Headings,
+    heading_styles,
+    larger,
+    looks_like_heading,
+    outline,
+    page_body_size,
+)
 from search.ingest.pdf_layout import (
     Line,
     body_size,
@@ -49,7 +57,6 @@ from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_
 # those warnings on stderr, above the one-line message that refuses the file.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
-HEADING_SCALE = 1.2  # a line this much larger than body text is a heading
 # Straight under a heading, a line this much larger than the page's text is its subtitle
 # (12pt "General" under "PART 1" on 10.5pt pages); less, it may be a paragraph's first line
 # set a half point larger than the rest.
@@ -57,7 +64,6 @@ SUBTITLE_SCALE = 1.1
 # A gap this much wider than the usual line spacing ends a paragraph (Word's 12pt body:
 # lines 16.8 to 17pt apart, paragraphs 23.6 to 24.5pt: 1.39 to 1.44 times).
 PARAGRAPH_GAP = 1.3
-HEADING_CHARS = 150  # longer than this, larger or bold type is emphasis, not a heading
 # Word's Symbol-font bullets and other bullet glyphs.
 _BULLET = re.compile(
     r"^(?:[\uf0b7\uf0a7\uf076\uf0d8\u25cf\u25a0\u25aa\u25e6\u2022\u2023]\s*|[o*\u2013-]\s+)"
@@ -78,98 +84,8 @@ _REVISION = re.compile(
 )
 
 
-def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
-    """(page index, folded title) -> heading level, from the PDF's bookmarks."""
-    found: dict[tuple[int, str], int] = {}
-
-    def walk(items: list[Any], level: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-                continue
-            try:
-                page = reader.get_destination_page_number(item)
-            except Exception:  # a bookmark to nowhere is common and harmless
-                continue
-            if page is not None:
-                found[(page, _fold(str(item.title)))] = min(level, 6)
-
-    try:
-        walk(list(reader.outline), 1)
-    except Exception:  # a broken outline still leaves the text readable
-        return {}
-    return found
-
-
-def _fold(text: str) -> str:
-    return clean(text).casefold().rstrip(" .:")
-
-
-def _heading_styles(pages: Sequence[Sequence[Line]], body: float) -> list[tuple[float, bool]]:
-    """Heading type styles, most prominent first: larger sizes, then bold body-size type."""
-    styles = {
-        line.style
-        for lines, page_body in ((lines, _page_body(lines, body)) for lines in pages)
-        for line in lines
-        if _looks_like_heading(line, body, page_body)
-    }
-    return sorted(styles, key=lambda s: (-s[0], not s[1]))
-
-
-def _larger(line: Line, body: float, page_body: float | None = None) -> bool:
-    """Set larger than body text: the document's, or the page's own where that is smaller
-    and the line still outsizes the document's (the regulations annexed to guidance are set
-    smaller, their "PART 1" and schedule titles larger than the smaller type)."""
-    own = page_body or body
-    return line.size >= body * HEADING_SCALE or (
-        line.size > body and line.size >= own * HEADING_SCALE
-    )
-
-
-def _looks_like_heading(line: Line, body: float, page_body: float | None = None) -> bool:
-    """Larger than body text, or bold in the page's own body size (the regulations annexed
-    to guidance set their titles in bold)."""
-    bold = line.bold and line.size >= (page_body or body) * 0.95
-    text = line.text
-    return (
-        (_larger(line, body, page_body) or bold)
-        and len(text) <= HEADING_CHARS
-        and text[-1] not in ".,;"
-    )
-
-
-def _page_body(lines: Sequence[Line], body: float) -> float:
-    """The size most of a page is set in, where smaller than the document's body text."""
-    return min(body, body_size([lines]) or body)
-
-
-class _Headings:
-    """Levels for heading lines: the outline's where it names the heading, else the level
-    the outline gives headings of the same type style, else the style's rank."""
-
-    def __init__(self, outline: dict[tuple[int, str], int], styles: list[tuple[float, bool]]):
-        self.outline = outline
-        self.ranks = {style: min(i + 1, 6) for i, style in enumerate(styles)}
-        self.by_style: dict[tuple[float, bool], Counter[int]] = {}
-
-    def outline_level(self, text: str, page: int) -> int | None:
-        key = _fold(text)
-        for near in (page, page - 1, page + 1):  # a bookmark may point at the page before
-            if (near, key) in self.outline:
-                return self.outline[(near, key)]
-        return None
-
-    def level(self, text: str, page: int, style: tuple[float, bool]) -> int:
-        found = self.outline_level(text, page)
-        if found is not None:
-            self.by_style.setdefault(style, Counter())[found] += 1
-            return found
-        seen = self.by_style.get(style)
-        return seen.most_common(1)[0][0] if seen else self.ranks.get(style, 1)
-
-
 def _page_items(
-    lines: Sequence[Line], page: int, body: float, headings: _Headings, vocab: Vocabulary
+    lines: Sequence[Line], page: int, body: float, headings: Headings, vocab: Vocabulary
 ) -> list[Item]:
     """One page's body lines as headings, paragraphs and list items, in reading order."""
     # The usual spacing is between lines of one type style; a heading's spacing is its own.
@@ -179,7 +95,7 @@ def _page_items(
         if a.style == b.style and a.y - b.y > 0
     ]
     usual = statistics.median(gaps) if gaps else 0.0
-    page_body = _page_body(lines, body)
+    page_body = page_body_size(lines, body)
     items: list[Item] = []
     prev: Line | None = None
     for line in lines:
@@ -196,9 +112,9 @@ def _page_items(
         opens = (
             not text[:1].islower()
             if prev is None
-            else ended or (_larger(line, body, page_body) and line.size > prev.size)
+            else ended or (larger(line, body, page_body) and line.size > prev.size)
         )
-        heading_line = bullet is None and _looks_like_heading(line, body, page_body) and opens
+        heading_line = bullet is None and looks_like_heading(line, body, page_body) and opens
         # "PART 1" (14pt), then "General" (12pt) over 10.5pt regulations: a line larger than
         # the page's text straight under a heading, and no larger, names what it heads.
         subtitle = (
@@ -284,7 +200,7 @@ def ends_sentence(text: str) -> bool:
 
 
 def _document_items(
-    pages: Sequence[Sequence[Line]], notes: Sequence[list[str]], body: float, headings: _Headings
+    pages: Sequence[Sequence[Line]], notes: Sequence[list[str]], body: float, headings: Headings
 ) -> list[Item]:
     vocab = Vocabulary(line.text for lines in pages for line in lines)
     out: list[Item] = []
@@ -387,7 +303,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
             else:  # no note to carry on: a note of its own rather than body text
                 page_notes.insert(0, carried)
         notes.append(page_notes)
-    headings = _Headings(_outline(reader), _heading_styles(pages, body))
+    headings = Headings(outline(reader), heading_styles(pages, body))
     writer = BlockWriter()
     starts: dict[int, int] = {}
     for item in _document_items(pages, notes, body, headings):
