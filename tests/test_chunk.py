@@ -6,7 +6,7 @@ from collections import Counter
 from search.chunk.blocks import join_introduced, looks_like_heading, parse_blocks
 from search.chunk.inline import plain
 from search.chunk.passages import chunk_document, list_kind
-from search.chunk.text import MAX_PASSAGE_CHARS, split_sentences
+from search.chunk.text import MAX_PASSAGE_CHARS, pieces, split_sentences
 from search.model import Block
 
 DOC = """My Report Title
@@ -266,3 +266,15 @@ def test_seed_ids_stable(seed_text: str) -> None:
     a = chunk_document(seed_text, "scr")
     b = chunk_document(seed_text + "\n\nNew Heading\n\nAn added paragraph.\n", "scr")
     assert [p.id for p in a] == [p.id for p in b[: len(a)]]
+
+
+def test_a_run_on_sentence_is_cut_between_its_clauses() -> None:
+    points = ", ".join(f"({n}) the child's need number {n} in full" for n in "abcdefghijklmnop")
+    text = f"The authority must take into account— {points}, and nothing else."
+    cut = pieces(text, 10, limit=200)
+    assert len(cut) > 1 and all(len(p) <= 200 for p, _, _ in cut)
+    assert all(p.startswith("(") for p, _, _ in cut[1:])  # each piece opens at a point
+    assert all(text[s - 10 : e - 10] == p for p, s, e in cut)
+    # Without points or commas, a run-on sentence is cut at a word end.
+    words = "word " * 100
+    assert all(not p.endswith("wor") for p, _, _ in pieces(words, 0, limit=53))

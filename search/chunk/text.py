@@ -50,8 +50,7 @@ def pieces(text: str, start: int, limit: int = MAX_PASSAGE_CHARS) -> list[tuple[
     units: list[tuple[int, int]] = []
     for _, s, e in split_sentences(text, start):
         while e - s > limit:
-            cut = text.rfind(" ", s - start, s - start + limit)
-            cut = cut + start if cut > s - start else s + limit
+            cut = _clause_end(text, s - start, s - start + limit) + start
             units.append((s, cut))
             s = cut + 1 if text[cut - start : cut - start + 1] == " " else cut
         units.append((s, e))
@@ -62,6 +61,27 @@ def pieces(text: str, start: int, limit: int = MAX_PASSAGE_CHARS) -> list[tuple[
         else:
             spans.append((s, e))
     return [(text[s - start : e - start], s, e) for s, e in spans]
+
+
+# Where a run-on sentence is best cut, most preferred first: before an enumeration's next
+# point ("(b) unless ...", "(vii) any person ..."), after a semicolon, after a comma; then
+# at any word end. Never in the first half of the stretch: pieces stay of a readable size.
+_CLAUSE_ENDS = (
+    re.compile(r"[,;:\u2014]?\s(?=\((?:[a-z]|[ivx]+|\d+)\)\s)"),
+    re.compile(r";\s"),
+    re.compile(r",\s"),
+)
+
+
+def _clause_end(text: str, lo: int, hi: int) -> int:
+    """Where to cut text[lo:hi], a stretch of a sentence too long for one passage: the
+    position of the space that ends its last clause (text[lo:hi] ends before it)."""
+    for pattern in _CLAUSE_ENDS:
+        ends = [m.end() - 1 for m in pattern.finditer(text, lo + (hi - lo) // 2, hi)]
+        if ends:
+            return ends[-1]
+    cut = text.rfind(" ", lo, hi)
+    return cut if cut > lo else hi
 
 
 _TABLE_MARK = ". From the table: "
