@@ -220,3 +220,25 @@ def test_a_sentence_of_another_document_than_the_best_passages_loses_a_margin(
     weighed = answerer._score(question, hits, units)
     assert weighed[0] == pytest.approx(plain[0])
     assert weighed[1] == pytest.approx(plain[1] - 0.05)
+
+
+def test_asked_for_a_list_the_first_results_list_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "# Staying put\n\nYoung people in staying put should develop a range of skills "
+        "including:\n\n- getting on with others\n- managing money\n\nLocal authorities should "
+        "ensure that a young person in staying put gets support to develop skills.\n"
+    )
+    answerer = Answerer(searcher_of(tmp_path, "guide.md", text))
+    question = "what skills should a young person develop in staying put"
+    listed = answerer.answer(question).answer
+    assert listed is not None and listed.startswith("Young people in staying put should")
+    assert "• getting on with others\n• managing money" in listed
+    # Not asked for a list, or with the rule off: the sentence that scored best.
+    sentence = "Local authorities should ensure that a young person in staying put gets"
+    assert str(answerer.answer("how is a young person in staying put supported").answer).startswith(
+        sentence
+    )
+    monkeypatch.setattr(tuning, "LIST_ASKED_TOP", False)
+    assert str(answerer.answer(question).answer).startswith(sentence)

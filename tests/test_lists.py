@@ -10,7 +10,7 @@ import pytest
 
 from search import tuning
 from search.answer.answerer import Answerer
-from search.answer.asked import answers_with_list
+from search.answer.asked import answers_with_list, asks_top_list
 from search.chunk import chunk_document
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.searcher import Searcher
@@ -267,3 +267,11 @@ def test_a_long_paragraph_cut_in_pieces_is_one_result(monkeypatch: pytest.Monkey
     monkeypatch.setattr(tuning, "PARAGRAPHS_WHOLE", False)
     hits = group_lists(ranked, passages, list_rows(passages), k=2)
     assert [h.passage for h in hits] == [pieces[1], short]
+
+
+def test_the_first_results_list_answers_a_list_asked_for_but_no_figure_or_time() -> None:
+    assert asks_top_list("what must a pathway plan include")
+    assert asks_top_list("what skills should a young person develop in staying put")
+    assert not asks_top_list("what time period does the analysis cover")  # a time
+    assert not asks_top_list("how many reviews did the analysis cover")  # a figure
+    assert not asks_top_list("who chairs the adoption panel")  # no list

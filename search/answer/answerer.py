@@ -8,7 +8,7 @@ There is no generative model: nothing is paraphrased, so every answer can be che
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from search.answer import figures
 from search.answer.asked import (
     answers_with_list,
     asks_advice,
+    asks_top_list,
     gives_advice,
     has_time,
     is_yes_no,
@@ -133,6 +134,13 @@ class Answerer:
         found_in = hits[chosen.hit_rank].passage
         listed = self.searcher.whole_list(found_in)
         shown = None
+        if cell is None and asks_top_list(question):
+            # Asked for a list, and the passage ranked first stands in one: that list
+            # answers, though a sentence elsewhere scored higher on its own.
+            top = self.searcher.whole_list(hits[0].passage)
+            chosen_lists = listed is not None and answers_with_list(question, chosen.text, found_in)
+            if top is not None and not chosen_lists:
+                chosen, found_in, listed = replace(chosen, hit_rank=0), hits[0].passage, top
         if cell is None and listed is not None:
             if answers_with_list(question, chosen.text, found_in):
                 # Asked for a list, or the best sentence (or its paragraph) introduces one:

@@ -97,6 +97,12 @@ def answers_with_list(question: str, best: str, passage: Passage) -> bool:
     )
 
 
+def asks_top_list(question: str) -> bool:
+    """Whether the list the best-ranked passage stands in answers, whatever sentence scored
+    best: a list is asked for, and no figure or time ("what time period does it cover")."""
+    return tuning.LIST_ASKED_TOP and asks_list(question) and not asks_value(question)
+
+
 def asks_value(question: str) -> bool:
     """Whether the question asks for a figure, a duration or a date."""
     return intent(question).figure or figures.asks_duration(question) or figures.asks_when(question)
