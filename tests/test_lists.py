@@ -13,6 +13,7 @@ from search.answer.answerer import Answerer
 from search.answer.asked import answers_with_list, asks_top_list
 from search.chunk import chunk_document
 from search.retrieve.lists import group_lists, list_rows, whole_list
+from search.retrieve.query import asks_list
 from search.retrieve.searcher import Searcher
 from tests.fakes import searcher_of
 
@@ -275,3 +276,15 @@ def test_the_first_results_list_answers_a_list_asked_for_but_no_figure_or_time()
     assert not asks_top_list("what time period does the analysis cover")  # a time
     assert not asks_top_list("how many reviews did the analysis cover")  # a figure
     assert not asks_top_list("who chairs the adoption panel")  # no list
+
+
+def test_what_someone_should_offer_provide_or_give_asks_for_a_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert asks_list("what advice should a PA give care leavers")
+    assert asks_list("what can the virtual school offer designated teachers")
+    assert asks_list("what does the local authority provide")
+    assert not asks_list("what is the local offer for care leavers")  # what an offer is
+    assert not asks_list("who should give consent")
+    monkeypatch.setattr(tuning, "OFFER_ASKED", False)
+    assert not asks_list("what advice should a PA give care leavers")

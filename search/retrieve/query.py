@@ -55,6 +55,13 @@ _LIST_ASKED = re.compile(
     r"elements|components|functions|tasks|roles)\b",
     re.IGNORECASE,
 )
+# What someone can or should offer, provide or give ("what advice should a PA give", "what
+# can the virtual school offer"), not what an offer is ("what is the local offer").
+_OFFER_ASKED = re.compile(
+    r"^\s*what\b(\s+\w+)?\s+(can|could|should|must|will|would|do|does)\b.*"
+    r"\b(offer|provide|give)\b",
+    re.IGNORECASE,
+)
 # "What skills should ...", "which services ...": a plural noun after what/which asks for
 # several things (the verbs and words that end in s are left out).
 _SEVERAL_ASKED = re.compile(
@@ -80,7 +87,8 @@ def asks_meaning(question: str) -> bool:
 def asks_list(question: str) -> bool:
     """Whether the question asks for a list: its wording, or a plural after what/which."""
     several = tuning.SEVERAL_ASKED and bool(_SEVERAL_ASKED.search(question))
-    return bool(_LIST_ASKED.search(question)) or several
+    offered = tuning.OFFER_ASKED and bool(_OFFER_ASKED.search(question))
+    return bool(_LIST_ASKED.search(question)) or several or offered
 
 
 @dataclass(frozen=True)
