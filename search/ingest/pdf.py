@@ -127,26 +127,26 @@ def _page_items(
             and len(text) <= HEADING_CHARS
             and text[-1] not in ".,;:"
         )
-        runs_on = (
-            last is not None
-            and last.type == "heading"
-            and prev is not None
-            and prev.style == line.style
-            and 0 < gap <= line.size * 1.6
-        )
-        if runs_on and (heading_line or subtitle):
-            assert last is not None
-            last.text = join_lines(last.text, text, vocab)  # a heading over two lines
+        # The line carries on the heading just above it, in the same type, set close.
+        heading_above = last if last is not None and last.type == "heading" else None
+        runs_on = prev is not None and prev.style == line.style and 0 < gap <= line.size * 1.6
+        if heading_above is not None and runs_on and (heading_line or subtitle):
+            heading_above.text = join_lines(heading_above.text, text, vocab)  # over two lines
             prev = line
             continue
-        if runs_on and bullet is None and text[:1].islower() and ends_sentence(text):
+        if (
+            heading_above is not None
+            and runs_on
+            and bullet is None
+            and text[:1].islower()
+            and ends_sentence(text)
+        ):
             # "These benefits can be claimed whilst young people live in foster" / "care.":
             # set like a heading, the lines were a sentence in bold type all along (unless
             # the outline names the whole as a heading: "... consent" / "withdrawn: s.32.").
-            assert last is not None
-            last.text = join_lines(last.text, text, vocab)
-            if headings.outline_level(last.text, page) is None:
-                last.type = "paragraph"
+            heading_above.text = join_lines(heading_above.text, text, vocab)
+            if headings.outline_level(heading_above.text, page) is None:
+                heading_above.type = "paragraph"
             prev = line
             continue
         if heading_line or subtitle:
