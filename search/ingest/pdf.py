@@ -33,8 +33,8 @@ from search.ingest.pdf_headings import (
     heading_styles,
     larger,
     looks_like_heading,
-    outline,
     page_body_size,
+    read_outline,
 )
 from search.ingest.pdf_layout import (
     Line,
@@ -303,7 +303,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
             else:  # no note to carry on: a note of its own rather than body text
                 page_notes.insert(0, carried)
         notes.append(page_notes)
-    headings = Headings(outline(reader), heading_styles(pages, body))
+    headings = Headings(read_outline(reader), heading_styles(pages, body))
     writer = BlockWriter()
     starts: dict[int, int] = {}
     for item in _document_items(pages, notes, body, headings):

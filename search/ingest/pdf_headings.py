@@ -18,7 +18,7 @@ HEADING_SCALE = 1.2  # a line this much larger than body text is a heading
 HEADING_CHARS = 150  # longer than this, larger or bold type is emphasis, not a heading
 
 
-def outline(reader: PdfReader) -> dict[tuple[int, str], int]:
+def read_outline(reader: PdfReader) -> dict[tuple[int, str], int]:
     """(page index, folded title) -> heading level, from the PDF's bookmarks."""
     found: dict[tuple[int, str], int] = {}
 
