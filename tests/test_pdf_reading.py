@@ -23,7 +23,7 @@ from search.ingest.pdf_layout import (
     make_line,
     split_footnotes,
 )
-from search.ingest.pdf_lists import Item
+from search.ingest.pdf_lists import Item, as_list_items, solid, solid_offset
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 from search.model import ParsedDocument
 
@@ -390,7 +390,6 @@ def test_footnotes_rank_below_the_text(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_the_next_paragraph_number_after_a_list_opens_a_paragraph() -> None:
-    from search.ingest.pdf_lists import as_list_items
 
     def para(text: str) -> Item:
         return Item("paragraph", text, 0, numbered=text[0].isdigit())
@@ -680,7 +679,6 @@ def test_a_first_line_a_little_larger_under_a_heading_is_no_subtitle() -> None:
 
 
 def test_numbering_that_starts_again_under_a_heading_is_a_list_when_it_stops_there() -> None:
-    from search.ingest.pdf_lists import as_list_items
 
     def para(text: str) -> Item:
         return Item("paragraph", text, 0, numbered=text[0].isdigit())
@@ -853,3 +851,47 @@ def test_a_raised_marker_in_brackets_goes_with_its_brackets() -> None:
     # Brackets around words stay.
     kept = make_line([Fragment("a child (under 18)", 72, 600, 10.5, False)])
     assert kept is not None and (kept.text, kept.markers) == ("a child (under 18)", ())
+
+
+def test_a_passage_of_a_paragraph_carried_over_a_page_cites_the_page_it_starts_on(
+    tmp_path: Path,
+) -> None:
+    pdf = FPDF(unit="pt", format="A4")
+    p = _Page(pdf, header=False, number=1)
+    p.heading("Visits", 16)
+    p.line("The social worker must visit the child in the placement within one week of")
+    p.line("its start, and then at intervals of not more than six weeks for the first")
+    p.line("year of the placement; visits are recorded on the child's case record.")
+    p.line("Where the child is settled and the plan is stable, the visits may be made at")
+    p.line(
+        "intervals of not more than three months after the first",
+        marker="1",
+        rest=" year, as agreed at",
+    )
+    p.footnote("1", "Regulation 28 of the Care Planning Regulations.")
+    p = _Page(pdf, header=False, number=2)
+    p.line("the child's review and written into the care plan by the reviewing officer.")
+    p.line("A visit is also made whenever the child or the carer asks for one, and when")
+    p.line("the placement is at risk of ending, so that the social worker can speak to")
+    p.line("the child alone and report what was said to the independent reviewing officer.")
+    p.gap()
+    p.line("Each visit is followed by a short written note to the child.")
+    pdf.output(str(tmp_path / "visits.pdf"))
+    [doc] = read_file(tmp_path / "visits.pdf")
+    pages = [(p.page, p.kind, p.text[:24]) for p in doc.passages]
+    assert pages == [
+        (1, "paragraph", "The social worker must v"),
+        (2, "paragraph", "A visit is also made whe"),  # the paragraph's second piece
+        (1, "footnote", "1 Regulation 28 of the C"),  # written after the paragraph it notes
+        (2, "paragraph", "Each visit is followed b"),
+    ]
+    assert doc.pages == 2
+
+
+def test_a_list_number_cut_off_keeps_the_page_breaks_in_place() -> None:
+    lead = Item("paragraph", "The plan must include:", 0)
+    item = Item("paragraph", "1. the  name of the social worker", 0, numbered=True)
+    item.breaks = [(solid("1. the  name of"), 1)]
+    as_list_items([lead, item])
+    assert (item.type, item.text) == ("bullet", "the  name of the social worker")
+    assert item.text[solid_offset(item.text, item.breaks[0][0]) :] == "the social worker"

@@ -23,10 +23,13 @@ class Extracted:
     blocks: tuple[Block, ...] | None = None
     title: str | None = None  # a title the file declares (HTML <title>, PDF/Word metadata)
     url: str | None = None  # a URL the file declares (HTML canonical link)
-    page_starts: tuple[int, ...] = ()  # for PDFs: the offset in text where each page begins
     # The reader judged `title` the document's own (PDF: good metadata, else the first page's
     # largest text), so it wins over the first heading; else it is only a fallback.
     title_final: bool = False
+    # For PDFs: (offset, page from 1) in order of offset, the text from each offset on read
+    # from that page; and the number of pages.
+    page_marks: tuple[tuple[int, int], ...] = ()
+    pages: int | None = None
 
 
 class BlockWriter:

@@ -128,11 +128,14 @@ def make_document(
     found_title = document_title(blocks, fallback_title)
     title = clean(title or "") or (plain(found_title) if written else found_title)
     passages = chunk_blocks(blocks, doc_id, title, inline_markdown=written)
-    pages = found.page_starts
-    passages = [
-        replace(p, url=url, page=bisect_right(pages, p.start) if pages else None) for p in passages
-    ]
-    return ParsedDocument(doc_id, title, fmt, source, url, sha, tuple(passages), len(pages) or None)
+    offsets = [at for at, _ in found.page_marks]
+
+    def page(start: int) -> int | None:
+        i = bisect_right(offsets, start) - 1
+        return found.page_marks[max(i, 0)][1] if offsets else None
+
+    passages = [replace(p, url=url, page=page(p.start)) for p in passages]
+    return ParsedDocument(doc_id, title, fmt, source, url, sha, tuple(passages), found.pages)
 
 
 def _jsonl_documents(

@@ -50,7 +50,7 @@ from search.ingest.pdf_layout import (
     page_fragments,
     split_footnotes,
 )
-from search.ingest.pdf_lists import Item, as_list_items
+from search.ingest.pdf_lists import Item, as_list_items, solid_offset
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 
 # pypdf logs what it repairs in damaged files; without a handler of its own, Python prints
@@ -209,7 +209,7 @@ def _document_items(
         items = _page_items(lines, number, body, headings, vocab)
         if items and out and _continues(out[-1], items[0]):
             first = items.pop(0)
-            out[-1].text = join_lines(out[-1].text, first.text, vocab)
+            out[-1].run_on(first.text, number, join_lines(out[-1].text, first.text, vocab))
             out[-1].linked = out[-1].linked and first.linked
         out.extend(pending)
         out.extend(items)
@@ -305,7 +305,9 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         notes.append(page_notes)
     headings = Headings(read_outline(reader), heading_styles(pages, body))
     writer = BlockWriter()
-    starts: dict[int, int] = {}
+    # From each offset on, the text was read from that page (a page's footnotes are written
+    # after the paragraph that runs on from it to the next page, so pages may come back).
+    marks: list[tuple[int, int]] = []
     for item in _document_items(pages, notes, body, headings):
         count = len(writer.blocks)
         if item.type == "heading":
@@ -313,15 +315,15 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
         else:
             writer.paragraph(item.text, item.type, item.linked, item.href)
         if len(writer.blocks) > count:
-            starts.setdefault(item.page, writer.blocks[-1].start)
+            block = writer.blocks[-1]
+            marks.append((block.start, item.page + 1))
+            marks += [
+                (block.start + solid_offset(block.text, at), page + 1) for at, page in item.breaks
+            ]
     found = writer.extracted(_title(reader, raw[0] if raw else []))
     if not found.text.strip():
         raise CorpusError(f"{path}: the PDF has no text layer (a scanned PDF needs OCR first)")
-    # A page with no block of its own begins where the next one does.
-    page_starts: list[int] = []
-    following = len(found.text)
-    for number in reversed(range(len(pages))):
-        following = min(following, starts.get(number, following))
-        page_starts.append(following)
-    page_starts.reverse()
-    return Extracted(found.text, found.blocks, found.title, None, tuple(page_starts), True)
+    shown = tuple(m for i, m in enumerate(marks) if i == 0 or m[1] != marks[i - 1][1])
+    return Extracted(
+        found.text, found.blocks, found.title, title_final=True, page_marks=shown, pages=len(pages)
+    )

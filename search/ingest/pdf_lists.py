@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SINGLE_NUMBER = re.compile(r"^(\d{1,3})\.\s+")
 
@@ -27,6 +27,37 @@ class Item:
     linked: bool = False  # a list item whose every line is a link's (a reading list entry)
     href: str | None = None  # where its first line's link points
     subtitle: bool = False  # a heading's second line in its own smaller type ("General")
+    # Where the text runs on to a later page: (characters before that point, spaces not
+    # counted, the page). Joining words and collapsing spaces leave the count as it is.
+    breaks: list[tuple[int, int]] = field(default_factory=list)
+
+    def run_on(self, text: str, page: int, joined: str) -> None:
+        """Take `joined` (this item's text with `text`, the first line of `page`, joined
+        on), noting where that page's text begins."""
+        self.breaks.append((solid(joined[: len(joined) - len(text)]), page))
+        self.text = joined
+
+    def cut_front(self, end: int) -> None:
+        """Drop the text before `end` (a list number), the page breaks kept in place."""
+        cut = solid(self.text[:end])
+        self.text = self.text[end:]
+        self.breaks = [(at - cut, page) for at, page in self.breaks]
+
+
+def solid(text: str) -> int:
+    """How many characters the text has besides white space."""
+    return sum(not c.isspace() for c in text)
+
+
+def solid_offset(text: str, count: int) -> int:
+    """Where in `text` the character after the first `count` non-space ones stands."""
+    seen = 0
+    for i, c in enumerate(text):
+        if not c.isspace():
+            if seen == count:
+                return i
+            seen += 1
+    return len(text)
 
 
 def _number(item: Item) -> int | None:
@@ -78,7 +109,8 @@ def as_list_items(items: list[Item]) -> None:
             or (before.type == "bullet" and not next_paragraph)
             or (value == 1 and before.type == "heading" and _run_stops(items, i))
         ):
-            item.type, item.text, item.numbered = "bullet", item.text[number.end() :], False
+            item.cut_front(number.end())
+            item.type, item.numbered = "bullet", False
             listed = value
         else:
             paragraph, listed = value, 0
