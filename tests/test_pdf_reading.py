@@ -895,3 +895,41 @@ def test_a_list_number_cut_off_keeps_the_page_breaks_in_place() -> None:
     as_list_items([lead, item])
     assert (item.type, item.text) == ("bullet", "the  name of the social worker")
     assert item.text[solid_offset(item.text, item.breaks[0][0]) :] == "the social worker"
+
+
+def test_a_second_column_opens_its_own_paragraph_but_a_row_reads_as_one() -> None:
+    from search.ingest.pdf import _page_items
+    from search.ingest.pdf_headings import Headings
+
+    def line(text: str, y: float, x: float = 72.0) -> Line:
+        return Line(text, 12.0, y, x, False, 12.0)
+
+    vocab = Vocabulary(["plan"])
+    # Two columns side by side, read one after the other: the second column's first line
+    # stands above the first column's last, and opens a paragraph of its own.
+    columns = [
+        line("Defined in section 23A as a child who is aged 16 or 17, and who was,", 700),
+        line("before he last ceased to be looked after, an eligible child; or who has", 685),
+        line("The local authority that last looked after the relevant child must", 715, 320),
+        line("keep in touch with the relevant child.", 700, 320),
+        line("\u2022", 705, 500),  # a table's tick: no word of its own
+    ]
+    items = _page_items(columns, 0, 12.0, Headings({}, []), vocab)
+    assert [i.text[:32] for i in items] == [
+        "Defined in section 23A as a chil",
+        "The local authority that last lo",
+    ]
+    assert items[1].text.endswith("relevant child. \u2022")
+    # A row of a table: the next cell starts level with the row's first line, and a line
+    # in lower case at the top of a column carries on the paragraph before.
+    rows = [
+        line("CoramVoice", 700),
+        line("Advocacy information and support", 700, 320),
+        line("Web: http://www.coramvoice.org.uk/", 685, 320),
+        line("and its helpline", 700, 500),
+    ]
+    items = _page_items(rows, 0, 12.0, Headings({}, []), vocab)
+    assert [i.text for i in items] == [
+        "CoramVoice Advocacy information and support Web: http://www.coramvoice.org.uk/ "
+        "and its helpline"
+    ]

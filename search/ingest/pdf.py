@@ -61,6 +61,8 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 # (12pt "General" under "PART 1" on 10.5pt pages); less, it may be a paragraph's first line
 # set a half point larger than the rest.
 SUBTITLE_SCALE = 1.1
+# A line this many of its own type sizes above the line before is in a new column or box.
+COLUMN_RISE = 0.5
 # A gap this much wider than the usual line spacing ends a paragraph (Word's 12pt body:
 # lines 16.8 to 17pt apart, paragraphs 23.6 to 24.5pt: 1.39 to 1.44 times).
 PARAGRAPH_GAP = 1.3
@@ -104,15 +106,26 @@ def _page_items(
         text = line.text
         bullet = _BULLET.match(text) if len(text) > 2 else None
         ended = last is None or last.type == "heading" or ends_sentence(last.text)
+        # Above the line before: the top of a new column or box (a table's second column,
+        # "Which emphasise:" beside "Approaches that are:"), which opens a paragraph of its
+        # own as the top of a page does, unless it carries on in lower case, has no word
+        # (a table's ticks), or stands level with the paragraph's first line: the next cell
+        # of one row ("CoramVoice" | "Advocacy information and support"), read with it.
+        went_up = gap < -line.size * COLUMN_RISE and (
+            last is None or abs(line.y - last.y) >= line.size * COLUMN_RISE
+        )
+        fresh = not text[:1].islower() and (
+            prev is None or (went_up and any(c.isalnum() for c in text))
+        )
         # At the top of a page a line in lower case carries on the page before (a bold
         # paragraph's next line is set like a heading). Larger type than the line before
         # opens a heading even after an open paragraph (a signature block, a figure's
         # caption, has no full stop); bold type there is emphasis within it. A bullet's
         # glyph may be set larger than its text: a bullet is never a heading.
-        opens = (
-            not text[:1].islower()
-            if prev is None
-            else ended or (larger(line, body, page_body) and line.size > prev.size)
+        opens = fresh or (
+            prev is not None
+            and not went_up
+            and (ended or (larger(line, body, page_body) and line.size > prev.size))
         )
         heading_line = bullet is None and looks_like_heading(line, body, page_body) and opens
         # "PART 1" (14pt), then "General" (12pt) over 10.5pt regulations: a line larger than
@@ -150,19 +163,22 @@ def _page_items(
             prev = line
             continue
         if heading_line or subtitle:
-            items.append(Item("heading", text, page, style=line.style, subtitle=subtitle))
+            items.append(Item("heading", text, page, style=line.style, subtitle=subtitle, y=line.y))
         elif bullet and not text[bullet.end() :][:1].isdigit():
             said = text[bullet.end() :]
-            items.append(Item("bullet", said, page, x=line.x, linked=line.linked, href=line.href))
+            items.append(
+                Item("bullet", said, page, x=line.x, linked=line.linked, href=line.href, y=line.y)
+            )
         elif _NUMBERED.match(text) and ended:
-            items.append(Item("paragraph", text, page, numbered=True, x=line.x))
+            items.append(Item("paragraph", text, page, numbered=True, x=line.x, y=line.y))
         elif (
             last is None
+            or fresh
             or last.type == "heading"
             or (last.type == "bullet" and line.x <= last.x + 1 and ended)
             or (usual > 0 and gap > usual * PARAGRAPH_GAP and (ended or not text[0].islower()))
         ):
-            items.append(Item("paragraph", text, page, x=line.x))
+            items.append(Item("paragraph", text, page, x=line.x, y=line.y))
         else:
             last.text = join_lines(last.text, text, vocab)
             last.linked = last.linked and line.linked

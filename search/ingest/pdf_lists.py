@@ -27,6 +27,7 @@ class Item:
     linked: bool = False  # a list item whose every line is a link's (a reading list entry)
     href: str | None = None  # where its first line's link points
     subtitle: bool = False  # a heading's second line in its own smaller type ("General")
+    y: float = 0.0  # its first line's baseline
     # Where the text runs on to a later page: (characters before that point, spaces not
     # counted, the page). Joining words and collapsing spaces leave the count as it is.
     breaks: list[tuple[int, int]] = field(default_factory=list)
