@@ -6,8 +6,9 @@ import bm25s
 import numpy as np
 import pytest
 
+from search import tuning
 from search.retrieve.lexical import Lexical
-from search.retrieve.query import STOPWORDS
+from search.retrieve.query import stopwords
 
 TEXTS = [
     "Domestic abuse: 164 (59%) of the 278 reviews.",
@@ -40,7 +41,7 @@ def lexical() -> Lexical:
 def test_terms_are_what_bm25s_tokenize_gives(lexical: Lexical, query: str) -> None:
     reference = bm25s.tokenize(
         [query],
-        stopwords=list(STOPWORDS),
+        stopwords=list(stopwords()),
         stemmer=lexical._stemmer,
         return_ids=False,
         show_progress=False,
@@ -106,3 +107,18 @@ def test_local_rarity_counts_a_word_among_the_documents_passages() -> None:
     # The word share then weighs "quorum" above "panel", where the corpus weighs them alike.
     text = "The panel met."
     assert lexical.share_held(terms, text, rarity) < lexical.share_held(terms, text)
+
+
+def test_the_verbs_a_list_is_asked_with_are_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        "Chapter 6 contains guidance on records.",
+        "The support plan should set out the services to be provided.",
+    ]
+    question = "what should an adoption support plan contain"
+    lexical = Lexical(texts)
+    assert "contain" not in lexical.terms(question)
+    assert lexical.scores(lexical.terms(question))[0] == 0.0  # "contains" alone: no match
+    monkeypatch.setattr(tuning, "LIST_VERBS", False)
+    literal = Lexical(texts)
+    assert "contain" in literal.terms(question)
+    assert literal.scores(literal.terms(question))[0] > 0.0

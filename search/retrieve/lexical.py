@@ -13,7 +13,7 @@ from scipy import sparse
 
 from search import tuning
 from search.model import Passage
-from search.retrieve.query import STOPWORDS
+from search.retrieve.query import stopwords
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default token pattern
 
@@ -24,8 +24,9 @@ class Lexical:
     def __init__(self, texts: list[str], documents: Sequence[str] | None = None) -> None:
         """documents: the document each text belongs to, for scores() within documents."""
         self._stemmer = Stemmer.Stemmer("english")
+        unsearched = stopwords()
         tokens = bm25s.tokenize(
-            texts, stopwords=list(STOPWORDS), stemmer=self._stemmer, show_progress=False
+            texts, stopwords=list(unsearched), stemmer=self._stemmer, show_progress=False
         )
         # None when there is nothing to index (a view that sees no passage): no word matches.
         self._bm25: bm25s.BM25 | None = None
@@ -49,7 +50,7 @@ class Lexical:
         # costs more than the rest of the lexical side.
         ptr, rows_of = self._holds.indptr, self._holds.indices
         self._postings = [rows_of[ptr[t] : ptr[t + 1]] for t in range(self._holds.shape[1])]
-        self._stopwords = frozenset(STOPWORDS)
+        self._stopwords = frozenset(unsearched)
         grouped: dict[str, list[int]] = {}
         for position, document in enumerate(documents or ()):
             grouped.setdefault(document, []).append(position)

@@ -26,6 +26,20 @@ STOPWORDS = tuple(
     )
 )  # fmt: skip
 
+# The verbs a question asks for a list with ("what should a support plan contain", "what
+# must a pathway plan include"): phrasing, like the stop words, when tuning.LIST_VERBS is
+# on. Rare in long guidance, they would weigh most in BM25 and find "Chapter 6 contains".
+LIST_VERBS = tuple(
+    "include includes included including contain contains contained containing "
+    "consist consists".split()
+)
+
+
+def stopwords() -> tuple[str, ...]:
+    """The words BM25 neither indexes nor matches."""
+    return STOPWORDS + LIST_VERBS if tuning.LIST_VERBS else STOPWORDS
+
+
 _FIGURE = re.compile(
     r"\b(how (many|much|common|often|frequent\w*|prevalent|likely|widespread)|"
     r"what (percentage|proportion|share|number|per ?cent|fraction|rate)|percent\w*|"
