@@ -71,6 +71,17 @@ class Passage:
     paragraph_id: str | None = None
     # Where a reading list's entry (kind "reference") points: the publication's web address.
     points_to: str | None = None
+    # Where the text runs on to a later PDF page: (offset in text, that page), in order.
+    page_breaks: tuple[tuple[int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page the text at an offset of this passage's text stands on."""
+        page = self.page
+        for at, later in self.page_breaks:
+            if at > offset:
+                break
+            page = later
+        return page
 
 
 @dataclass(frozen=True)

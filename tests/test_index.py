@@ -58,6 +58,7 @@ def test_round_trip(corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder) -> Non
         "list_id",
         "paragraph_id",
         "points_to",
+        "page_breaks",
     }
 
 

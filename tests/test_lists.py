@@ -288,3 +288,24 @@ def test_what_someone_should_offer_provide_or_give_asks_for_a_list(
     assert not asks_list("who should give consent")
     monkeypatch.setattr(tuning, "OFFER_ASKED", False)
     assert not asks_list("what advice should a PA give care leavers")
+
+
+def test_a_list_over_a_page_break_knows_the_page_of_each_item() -> None:
+    passages = chunk_document(GUIDE, "guide")[:4]
+    lead, first, second, third = passages
+    # The list starts on page 4; its second item runs over to page 5, the third is on 5.
+    breaks = ((second.text.index("accommodation"), 5),)
+    pages = [
+        replace(lead, page=4),
+        replace(first, page=4),
+        replace(second, page=4, page_breaks=breaks),
+        replace(third, page=5),
+    ]
+    shown = whole_list(pages, list_rows(pages)[lead.list_id or ""], set()).passage
+    assert shown.page == 4
+    text = shown.text
+    assert shown.page_at(text.index("a detailed plan")) == 4
+    assert shown.page_at(text.index("arrangements for")) == 4
+    assert shown.page_at(text.index("accommodation")) == 5
+    assert shown.page_at(text.index("contingency plans")) == 5
+    assert shown.page_breaks == ((text.index("accommodation"), 5),)

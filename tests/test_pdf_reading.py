@@ -933,3 +933,54 @@ def test_a_second_column_opens_its_own_paragraph_but_a_row_reads_as_one() -> Non
         "CoramVoice Advocacy information and support Web: http://www.coramvoice.org.uk/ "
         "and its helpline"
     ]
+
+
+def _short_run_on(path: Path) -> Path:
+    """A paragraph short enough to be one passage, its third sentence on the next page."""
+    pdf = FPDF(unit="pt", format="A4")
+    p = _Page(pdf, header=False, number=1)
+    p.heading("Visits", 16)
+    p.line("The social worker must visit the child in the placement within one week.")
+    p.line("Where the child is settled, the visits may be made at intervals agreed at")
+    p = _Page(pdf, header=False, number=2)
+    p.line("the child's review. A further visit is made whenever the carer asks for one,")
+    p.line("and the child is seen alone.")
+    p.gap()
+    p.line("Each visit is followed by a short written note to the child, and the note is")
+    p.line("kept on the child's record.")
+    pdf.output(str(path))
+    return path
+
+
+def test_a_passage_over_a_page_break_knows_the_page_of_each_part(tmp_path: Path) -> None:
+    [doc] = read_file(_short_run_on(tmp_path / "visits.pdf"))
+    first = doc.passages[0]
+    assert first.text.startswith("The social worker") and "whenever the carer" in first.text
+    assert first.page == 1
+    assert first.page_at(first.text.index("within one week")) == 1
+    assert first.page_at(first.text.index("A further visit")) == 2
+    assert doc.passages[1].page == 2 and not doc.passages[1].page_breaks
+
+
+def test_the_answer_cites_the_page_its_words_stand_on(tmp_path: Path) -> None:
+    from search.answer.answerer import Answerer
+    from search.index.build import build_index
+    from search.index.store import load_index
+    from search.retrieve.searcher import Searcher
+    from tests.fakes import FakeEmbedder
+
+    (tmp_path / "corpus").mkdir()
+    _short_run_on(tmp_path / "corpus" / "visits.pdf")
+    fake = FakeEmbedder()
+    build_index(tmp_path / "corpus", tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    reply = Answerer(searcher).answer("is a further visit made whenever the carer asks")
+    assert (
+        reply.answer
+        == "A further visit is made whenever the carer asks for one, and the child is seen alone."
+    )
+    cited = reply.citations[0]
+    assert cited.passage.text.startswith("The social worker")  # the passage starts on page 1
+    assert cited.passage.page == 2  # the words quoted stand on page 2
+    # The search result still gives the page the passage starts on.
+    assert searcher.search("when is a further visit made", k=1).hits[0].passage.page == 1

@@ -176,6 +176,9 @@ class Answerer:
                 score >= top_score - tuning.SUPPORT_MARGIN and len(cited) < tuning.MAX_CITATIONS
             ):
                 seen_text.add(passage.text)
+                # Cited at the page the quoted words stand on, which for a paragraph run
+                # over a page break may be the page after the one it starts on.
+                passage = replace(passage, page=passage.page_at(unit.start))
                 cited.append(Citation(passage, (unit.start, unit.end)))
         confidence = _confidence(ranking.dense_top, top_score)
         source = hits[chosen.hit_rank].passage

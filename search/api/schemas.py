@@ -99,7 +99,11 @@ class PassageOut(BaseModel):
     start: int
     end: int
     url: str | None = Field(None, description="Where the document is published, if known.")
-    page: int | None = Field(None, description="PDF page the passage starts on (from 1).")
+    page: int | None = Field(
+        None,
+        description="PDF page the passage starts on (from 1); in an answer's citation, the "
+        "page its highlighted words stand on.",
+    )
     headings: list[str] = Field(
         default_factory=list,
         description="The headings the passage stands under, outermost first (below the title).",

@@ -325,6 +325,8 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
     existed lack it and take the default.)"""
     if isinstance(row.get("headings"), list):
         row["headings"] = tuple(row["headings"])
+    if isinstance(row.get("page_breaks"), list):
+        row["page_breaks"] = tuple(tuple(b) for b in row["page_breaks"])
     return row
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from search.chunk.inline import plain
 from search.chunk.passages import chunk_blocks, slugify
 from search.errors import CorpusError
 from search.ingest.base import Extracted, check_url, clean, one_line
-from search.model import ParsedDocument, group_names
+from search.model import ParsedDocument, Passage, group_names
 from search.sources import (
     FORMAT_NAMES,
     FORMATS,
@@ -134,7 +134,11 @@ def make_document(
         i = bisect_right(offsets, start) - 1
         return found.page_marks[max(i, 0)][1] if offsets else None
 
-    passages = [replace(p, url=url, page=page(p.start)) for p in passages]
+    def breaks(p: Passage) -> tuple[tuple[int, int], ...]:
+        marks = found.page_marks[bisect_right(offsets, p.start) : bisect_left(offsets, p.end)]
+        return tuple((at - p.start, number) for at, number in marks)
+
+    passages = [replace(p, url=url, page=page(p.start), page_breaks=breaks(p)) for p in passages]
     return ParsedDocument(doc_id, title, fmt, source, url, sha, tuple(passages), found.pages)
 
 

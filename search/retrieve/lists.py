@@ -62,17 +62,24 @@ def whole_list(
     text_parts: list[str] = []
     spans: list[tuple[int, int]] = []
     links: list[tuple[int, int, str]] = []
+    breaks: list[tuple[int, int]] = []  # where the shown text runs on to a later page
+    page = members[0].page
     pos = 0
     for n, i in enumerate(shown):
         if n and i != shown[n - 1] + 1:
             text_parts.append("\u2026" + joiner)
             pos += 2
         line = lines[i]
+        member = members[i]
         lead = len(BULLET) if line.startswith(BULLET) else 0
         if rows[i] in found:
             spans.append((pos + lead, pos + len(line)))
-        if (to := members[i].points_to) is not None:
+        if (to := member.points_to) is not None:
             links.append((pos + lead, pos + len(line), to))
+        for at, later in ((-lead, member.page), *member.page_breaks):
+            if later is not None and later != page:
+                breaks.append((pos + lead + at, later))
+                page = later
         text_parts.append(line + joiner)
         pos += len(line) + 1
     first = members[0]
@@ -83,6 +90,7 @@ def whole_list(
         text="".join(text_parts).rstrip(joiner),
         start=min(p.start for p in members),
         end=max(p.end for p in members),
+        page_breaks=tuple(breaks),
     )
     return Hit(passage, 0.0, tuple(spans), tuple(links))
 
