@@ -18,6 +18,7 @@ import numpy as np
 
 from search import __version__
 from search.answer.answerer import Answerer
+from search.answer.first import served_search
 from search.embed.base import Embedder, embed_cached
 from search.errors import EvalDataError, SearchError
 from search.index import sentences
@@ -152,7 +153,7 @@ def evaluate_gold(
         return any(_norm(k) in _norm(text) for k in keys)
 
     for q in gold:
-        ranking = searcher.search(q.question, k=10, mode=mode)
+        ranking = served_search(searcher, q.question, k=10, mode=mode)  # as /search gives it
         # A result is judged by what the reader is shown: its text (a list whole, say).
         ranked = [h.passage.id for h in ranking.hits]
         relevant = {h.passage.id for h in ranking.hits if holds(h.passage.text, q.answers)}
@@ -294,7 +295,8 @@ def evaluate_beir(
     sums = {"ndcg@10": 0.0, "recall@100": 0.0, "mrr@10": 0.0}
     judged = beir_half(data.qrels, split)
     for qid, gains in judged.items():
-        ranked = [h.passage.id for h in searcher.search(data.queries[qid], k=100, mode=mode).hits]
+        hits = served_search(searcher, data.queries[qid], k=100, mode=mode).hits
+        ranked = [h.passage.id for h in hits]
         relevant = set(gains)
         sums["ndcg@10"] += ndcg(ranked, gains)
         sums["recall@100"] += len(relevant & set(ranked[:100])) / len(relevant)

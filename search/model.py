@@ -172,6 +172,8 @@ class Ranking:
     lexical_match: float
     searched: str = ""  # the question as searched: misspelt words put right
     unknown: str | None = None  # a name the question uses that no passage does (not covered)
+    # The best passages one by one (a list's items apart), as the direct answer weighs them.
+    items: tuple[Hit, ...] = ()
 
 
 @dataclass(frozen=True)

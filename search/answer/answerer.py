@@ -27,7 +27,7 @@ from search.answer.asked import (
 )
 from search.chunk import tables
 from search.chunk.text import answer_units, statistic_parts
-from search.model import Hit, Passage
+from search.model import Hit, Passage, Ranking
 from search.retrieve.fusion import minmax
 from search.retrieve.query import Intent, intent
 from search.retrieve.searcher import Searcher
@@ -72,13 +72,19 @@ class Answerer:
         mode: str = "hybrid",
         k: int | None = None,
         document: str | None = None,
+        found: Ranking | None = None,
     ) -> Answer:
+        """found: the searcher's ranking for this question, filters and mode already (its
+        items are weighed rather than searched for again)."""
         asked = question
         k = tuning.CANDIDATE_PASSAGES if k is None else k
-        # Items one by one: the answer is one sentence (or a list asked for, below).
-        ranking = self.searcher.search(
-            question, max(k, 1), section, kind, mode, document, whole_lists=False
-        )
+        if found is not None and len(found.items) >= k:
+            ranking = replace(found, hits=found.items[: max(k, 1)])
+        else:
+            # Items one by one: the answer is one sentence (or a list asked for, below).
+            ranking = self.searcher.search(
+                question, max(k, 1), section, kind, mode, document, whole_lists=False
+            )
         # The question as searched (misspelt words put right), for the figure rules too.
         question = ranking.searched or question
         hits = list(ranking.hits)

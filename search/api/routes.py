@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from search import __version__
 from search.answer.answerer import Answerer
+from search.answer.first import served_search
 from search.api.deps import SearcherDep, get_searcher
 from search.api.observability import record_query
 from search.api.schemas import (
@@ -74,7 +75,7 @@ def _json(model: BaseModel) -> Response:
 
 def _search(request: Request, searcher: Searcher, req: SearchRequest) -> Response:
     k = req.k or cast(Settings, request.app.state.settings).default_k
-    ranking = searcher.search(req.q, k, req.section, req.kind, mode=req.mode, document=req.document)
+    ranking = served_search(searcher, req.q, k, req.section, req.kind, req.mode, req.document)
     record_query(request, req.q, results=len(ranking.hits), answerable=ranking.answerable)
     return _json(
         SearchResponse(

@@ -248,10 +248,11 @@ class Searcher:
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
             ranked = self.rerank(ranked, wants, terms)
-        if whole_lists:
-            hits = group_lists(ranked, self.passages, self.lists, k)
-        else:
-            hits = tuple(Hit(self.passages[row], score) for row, score in ranked[:k])
+        items = tuple(
+            Hit(self.passages[row], score)
+            for row, score in ranked[: max(k, tuning.CANDIDATE_PASSAGES)]
+        )
+        hits = group_lists(ranked, self.passages, self.lists, k) if whole_lists else items[:k]
         unknown = names.unknown(
             searched,
             self.lexical,
@@ -261,7 +262,7 @@ class Searcher:
         )
         where = self.passages[top_row].document if top_row >= 0 else ""
         covered = unknown is None and self.coverage.covers(dense_top, match, vector, where)
-        return Ranking(hits, covered, dense_top, match, searched, unknown)
+        return Ranking(hits, covered, dense_top, match, searched, unknown, items)
 
     def _dense_for_lexical(
         self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], vector: np.ndarray
