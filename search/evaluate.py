@@ -157,7 +157,8 @@ def evaluate_gold(
         # A result is judged by what the reader is shown: its text (a list whole, say).
         ranked = [h.passage.id for h in ranking.hits]
         relevant = {h.passage.id for h in ranking.hits if holds(h.passage.text, q.answers)}
-        reply = answerer.answer(q.question, mode=mode) if answers else None
+        # The ranking's items are those the answer would search for: not searched again.
+        reply = answerer.answer(q.question, mode=mode, found=ranking) if answers else None
         if not q.in_scope:
             n_off += 1
             flagged_off += not ranking.answerable

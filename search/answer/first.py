@@ -34,7 +34,7 @@ def served_search(
     ranking = searcher.search(query, k, section, kind, mode, document)
     if not tuning.ANSWER_FIRST or mode != "hybrid" or not ranking.answerable:
         return ranking
-    if len(ranking.hits) < 2:
+    if len(ranking.hits) < 2:  # nothing to reorder
         return ranking
     answer = Answerer(searcher).answer(query, section, kind, mode, document=document, found=ranking)
     return led_by(ranking, answer)
