@@ -139,6 +139,7 @@ def routes(c: TestClient, q: str, **params: Any) -> Iterator[httpx.Response]:
     params = {k: v for k, v in params.items() if v is not None}
     yield c.get("/search", params={"q": q, **params})
     yield c.post("/search", json={"q": q, **params})
+    yield c.get("/search", params={"q": q, **params, "answer": "true"})
     answer = {k: v for k, v in params.items() if k != "k"}
     yield c.get("/answer", params={"q": q, **answer})
     yield c.post("/answer", json={"question": q, **answer})

@@ -216,6 +216,30 @@ def test_answer_not_covered(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    "q", ["What percentage of domestic abuse?", "fathers alienated", "qwertyuiop zxcvb"]
+)
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+def test_search_with_answer_gives_what_answer_gives(client: TestClient, q: str, mode: str) -> None:
+    """One request for a search box: the results as /search gives them, and the answer as
+    /answer gives it (covered or not, any mode)."""
+    both = client.get("/search", params={"q": q, "k": 3, "mode": mode, "answer": "true"}).json()
+    alone = client.get("/search", params={"q": q, "k": 3, "mode": mode}).json()
+    answer = client.get("/answer", params={"q": q, "mode": mode}).json()
+    assert alone["answer"] is None
+    assert {**both, "answer": None} == alone
+    assert both["answer"] == answer
+    posted = client.post("/search", json={"q": q, "k": 3, "mode": mode, "answer": True}).json()
+    assert posted == both
+
+
+def test_answer_refuses_the_search_only_answer_field(client: TestClient) -> None:
+    r = client.get("/answer", params={"q": "neglect", "answer": "true"})
+    assert r.status_code == 422 and "answer is not a known field" in r.json()["detail"], r.text
+    r = client.get("/search", params={"q": "neglect", "answer": "perhaps"})
+    assert r.status_code == 422 and "answer" in r.json()["detail"], r.text
+
+
+@pytest.mark.parametrize(
     ("body", "needle"),
     [
         ({}, "question is required"),

@@ -31,13 +31,28 @@ def served_search(
     document: str | None = None,
 ) -> Ranking:
     """The searcher's ranking, led in hybrid mode by the passage the answer quotes."""
+    return served(searcher, query, k, section, kind, mode, document)[0]
+
+
+def served(
+    searcher: Searcher,
+    query: str,
+    k: int = 5,
+    section: str | None = None,
+    kind: str | None = None,
+    mode: str = "hybrid",
+    document: str | None = None,
+    with_answer: bool = False,
+) -> tuple[Ranking, Answer | None]:
+    """The served ranking and, when asked for (or needed to order the results), the direct
+    answer weighed from that same ranking: a search box that shows both searches once."""
     ranking = searcher.search(query, k, section, kind, mode, document)
-    if not tuning.ANSWER_FIRST or mode != "hybrid" or not ranking.answerable:
-        return ranking
-    if len(ranking.hits) < 2:  # nothing to reorder
-        return ranking
+    first = tuning.ANSWER_FIRST and mode == "hybrid" and ranking.answerable
+    first = first and len(ranking.hits) >= 2  # else nothing to reorder
+    if not (with_answer or first):
+        return ranking, None
     answer = Answerer(searcher).answer(query, section, kind, mode, document=document, found=ranking)
-    return led_by(ranking, answer)
+    return (led_by(ranking, answer) if first else ranking), answer
 
 
 def led_by(ranking: Ranking, answer: Answer) -> Ranking:

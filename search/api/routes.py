@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from search import __version__
 from search.answer.answerer import Answerer
-from search.answer.first import served_search
+from search.answer.first import served
 from search.api.deps import SearcherDep, get_searcher
 from search.api.observability import record_query
 from search.api.schemas import (
@@ -75,7 +75,9 @@ def _json(model: BaseModel) -> Response:
 
 def _search(request: Request, searcher: Searcher, req: SearchRequest) -> Response:
     k = req.k or cast(Settings, request.app.state.settings).default_k
-    ranking = served_search(searcher, req.q, k, req.section, req.kind, req.mode, req.document)
+    ranking, answer = served(
+        searcher, req.q, k, req.section, req.kind, req.mode, req.document, req.answer
+    )
     record_query(request, req.q, results=len(ranking.hits), answerable=ranking.answerable)
     return _json(
         SearchResponse(
@@ -83,6 +85,7 @@ def _search(request: Request, searcher: Searcher, req: SearchRequest) -> Respons
             corrected=corrected(req.q, ranking.searched),
             answerable=ranking.answerable,
             results=[SearchResult.of_hit(h) for h in ranking.hits],
+            answer=AnswerResponse.of(answer) if req.answer and answer is not None else None,
         )
     )
 

@@ -35,8 +35,8 @@ SEARCH_K = (
 ANSWER_K = f"How many of the best passages the answer is chosen from (1..{MAX_K}; 5 if omitted)."
 
 
-class SearchRequest(BaseModel):
-    """The same fields for GET (query string) and POST (JSON body)."""
+class _Asked(BaseModel):
+    """The fields /search and GET /answer share, from a query string or a JSON body."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -47,7 +47,6 @@ class SearchRequest(BaseModel):
         # Checked (with friendlier messages) by the validator below; stated for clients.
         json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": HAS_TEXT},
     )
-    k: int | None = Field(None, ge=1, le=MAX_K, description=SEARCH_K)
     section: str | None = Field(None, description="Only passages under this heading.")
     kind: str | None = Field(
         None,
@@ -63,7 +62,20 @@ class SearchRequest(BaseModel):
     _filters = field_validator("section", "kind", "document")(blank_is_none)
 
 
-class AnswerQuery(SearchRequest):
+class SearchRequest(_Asked):
+    """The same fields for GET (query string) and POST (JSON body)."""
+
+    k: int | None = Field(None, ge=1, le=MAX_K, description=SEARCH_K)
+    # One request for what a search box shows: the ranking is made once, and in hybrid mode
+    # the answer is weighed for the results' order anyway (search/answer/first.py).
+    answer: bool = Field(
+        False,
+        description="Also give the direct answer, as /answer gives it (chosen from the best 5 "
+        "passages), from the same ranking.",
+    )
+
+
+class AnswerQuery(_Asked):
     """GET /answer takes `q` like /search; k is how many passages the answer is chosen from."""
 
     k: int | None = Field(None, ge=1, le=MAX_K, description=ANSWER_K)
@@ -230,6 +242,9 @@ class SearchResponse(BaseModel):
         "are then only the nearest passages."
     )
     results: list[SearchResult]
+    answer: AnswerResponse | None = Field(
+        None, description="With answer=true, the direct answer as /answer gives it; else null."
+    )
 
 
 class BuildOut(BaseModel):

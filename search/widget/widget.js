@@ -214,14 +214,13 @@ mark{background:var(--_mark);color:var(--_markfg);border-radius:2px;padding:0 .1
       const limit = Math.min(50, Math.max(1, parseInt(this.getAttribute("limit"), 10) || 5));
       const params = new URLSearchParams({ q, k: String(limit) });
       const kind = (this.getAttribute("kind") || "").trim();
-      const asked = new URLSearchParams({ q });
-      if (kind) { params.set("kind", kind); asked.set("kind", kind); }
+      if (kind) params.set("kind", kind);
+      // One request: results and answer from one ranking.
       const answering = this.getAttribute("mode") !== "search";
+      if (answering) params.set("answer", "true");
       try {
-        const [found, answer] = await Promise.all([
-          this._get(new URL("search?" + params, base), ctrl.signal),
-          answering ? this._get(new URL("answer?" + asked, base), ctrl.signal) : null,
-        ]);
+        const found = await this._get(new URL("search?" + params, base), ctrl.signal);
+        const answer = answering && typeof found.answer === "object" ? found.answer : null;
         if (seq === this._seq) this._render(q, found, answer);
       } catch (err) {
         if (seq !== this._seq || (err && err.name === "AbortError")) return;

@@ -212,6 +212,8 @@ def test_typing_is_debounced_and_stale_answers_are_dropped(page: Page, site: Sit
 
 
 def test_answer_on_top_highlighted_in_its_passage(page: Page, site: Site) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.startswith(site.api) else None)
     page.goto(site.allowed.origin + "/")
     ask(page, "How common was domestic abuse?")
     answer = page.locator(f"{OPTIONS}.answer")
@@ -232,6 +234,9 @@ def test_answer_on_top_highlighted_in_its_passage(page: Page, site: Site) -> Non
     expect(page.locator(STATUS)).to_have_text(f"Answer found, with {n} more {passages}.")
     page.keyboard.press("ArrowDown")
     assert page.locator(INPUT).get_attribute("aria-activedescendant") == answer.get_attribute("id")
+    # One request brings the results and the answer: the service ranks once.
+    searches = [u for u in asked if "/search?" in u or "/answer?" in u]
+    assert len(searches) == 1 and "/search?" in searches[0] and "answer=true" in searches[0]
     shot(page, "answer-mode")
 
 
