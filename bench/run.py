@@ -6,8 +6,9 @@
 1. builds the bundled corpus's index (timed) the way the README does;
 2. cold start: process start to the first successful /search, for both servers;
 3. starts the service as the README does (`python -m search serve`) and the naive peer
-   (bench/naive_peer.py), then drives /search (and /answer, when the service has it) at
-   concurrency 1, 4 and 16 with distinct queries (no cache hits) and with repeated ones,
+   (bench/naive_peer.py), then drives /search (and /answer, and /search with answer=true as
+   the widget asks, when the service has them) at concurrency 1, 4 and 16 with distinct
+   queries (no cache hits) and with repeated ones,
    alternating between the two servers scenario by scenario so both see the same noise;
 4. memory: resident set of all processes of each server, after the load;
 5. build time for synthetic corpora of 10k and 100k passages (`python -m search build`);
@@ -105,9 +106,15 @@ def cold_starts(servers: Servers, runs: int) -> dict[str, float]:
     return out
 
 
+# The widget's one request in answer mode: the results and the direct answer together.
+WIDGET = "/search+answer"
+
+
 def _requests(endpoint: str, queries: list[str]) -> list[loadgen.Request]:
     if endpoint == "/search":
         return [loadgen.get(endpoint, q=q, k=5) for q in queries]
+    if endpoint == WIDGET:
+        return [loadgen.get("/search", q=q, k=5, answer="true") for q in queries]
     return [loadgen.get(endpoint, q=q) for q in queries]
 
 
@@ -115,7 +122,8 @@ def http_load(
     servers: Servers, seconds: float, quick: bool
 ) -> tuple[list[dict[str, Any]], dict[str, float], list[str]]:
     notes: list[str] = []
-    budget = sum(MAX_REQUESTS[c] for c in CONCURRENCY) * 2 + REPEATED_POOL + WARM_UP
+    # Distinct questions for each endpoint measured: /search, /answer and the widget's.
+    budget = sum(MAX_REQUESTS[c] for c in CONCURRENCY) * 3 + REPEATED_POOL + WARM_UP
     distinct = synthetic.questions(budget)
     repeated = distinct[:REPEATED_POOL]
     fresh = iter(distinct[REPEATED_POOL:])
@@ -129,6 +137,8 @@ def http_load(
             endpoints.append("/answer")
         else:
             notes.append("/answer: the service has no /answer route yet (404), so not measured")
+        if answers(HOST, service.port, "/search?q=warm+up&answer=true"):
+            endpoints.append(WIDGET)
         # First-request costs out of the way: lazy imports, and torch's per-shape kernel
         # set-up in the peer (each new query length is slow once).
         warm = [next(fresh) for _ in range(WARM_UP)]
@@ -170,7 +180,7 @@ def http_load(
 
 
 def _ok(endpoint: str) -> Any:
-    return loadgen.ok_json("results" if endpoint == "/search" else "answerable")
+    return loadgen.ok_json({"/search": "results", WIDGET: "answer"}.get(endpoint, "answerable"))
 
 
 def http_table(rows: list[dict[str, Any]]) -> str:
