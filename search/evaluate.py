@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from search import __version__
-from search.answer.answerer import Answerer
-from search.answer.first import served_search
+from search.answer.first import served, served_search
 from search.embed.base import Embedder, embed_cached
 from search.errors import EvalDataError, SearchError
 from search.index import sentences
@@ -145,7 +144,6 @@ def evaluate_gold(
     sums = {"hit@1": 0.0, "hit@3": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
     flagged_off = flagged_in = n_in = n_off = 0
     fact_ok = cited_ok = n_fact = answered = declined = 0
-    answerer = Answerer(searcher)
     misses = []
     holding = Holders(searcher.passages)
 
@@ -153,12 +151,11 @@ def evaluate_gold(
         return any(_norm(k) in _norm(text) for k in keys)
 
     for q in gold:
-        ranking = served_search(searcher, q.question, k=10, mode=mode)  # as /search gives it
+        # As /search gives it (with answer=true: the answer weighed from the same ranking).
+        ranking, reply = served(searcher, q.question, k=10, mode=mode, with_answer=answers)
         # A result is judged by what the reader is shown: its text (a list whole, say).
         ranked = [h.passage.id for h in ranking.hits]
         relevant = {h.passage.id for h in ranking.hits if holds(h.passage.text, q.answers)}
-        # The ranking's items are those the answer would search for: not searched again.
-        reply = answerer.answer(q.question, mode=mode, found=ranking) if answers else None
         if not q.in_scope:
             n_off += 1
             flagged_off += not ranking.answerable
