@@ -26,7 +26,7 @@ class Reranker:
         # Tuples, not arrays: the re-rank reads them one row at a time.
         self._kinds = tuple(p.kind for p in passages)
         self._has_figure = tuple(bool(PERCENT.search(p.text)) for p in passages)
-        self._lead_in = tuple(p.list_id is not None and is_lead_in(p.text) for p in passages)
+        self.lead_in = tuple(p.list_id is not None and is_lead_in(p.text) for p in passages)
         # A few words ("Housing", a heading read as a paragraph) say little; a table's
         # figure ("Poverty: 97 (35%)") is short and says it all.
         self._short = tuple(
@@ -49,7 +49,7 @@ class Reranker:
                 (wants.figure and bool(self._has_figure[row]))
                 + (wants.themes and kind == "theme")
                 + (wants.lessons and kind == "learning")
-            ) + tuning.LEAD_IN_BOOST * (wants.list and self._lead_in[row])
+            ) + tuning.LEAD_IN_BOOST * (wants.list and self.lead_in[row])
             if kind == "footnote":  # a reference at the foot of a page, not the text itself
                 score -= tuning.FOOTNOTE_PENALTY
             elif kind == "reference":

@@ -26,6 +26,7 @@ from search.retrieve import filters, names
 from search.retrieve.coverage import Coverage, calibration_questions, calibration_vectors
 from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
+from search.retrieve.lead_ins import LeadIns
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.query import Glossary, intent, load_glossary
@@ -73,6 +74,7 @@ class Searcher:
         texts = [lexical_text(p) for p in visible]
         self.lexical = Lexical(texts, [p.document for p in visible])
         self.rerank = Reranker(self.passages, self.lexical)
+        self.lead_ins = LeadIns(self.passages, self.rerank.lead_in, self.embedder.embed)
         self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
         # The documents only some groups may see (by id), for views of this searcher.
@@ -151,10 +153,13 @@ class Searcher:
             found = best_sentence(found, vector, self.units, tuning.SENTENCE_MARGIN)
         if not tuning.HUB_PENALTY or not found:
             return found
-        hubs = self.hubs
-        out = [(row, score - tuning.HUB_PENALTY * float(hubs[row])) for row, score in found]
+        out = [(row, score - self._hub_share(row)) for row, score in found]
         out.sort(key=lambda x: -x[1])
         return out
+
+    def _hub_share(self, row: int) -> float:
+        """What the dense side takes from a passage's cosine for its hubness."""
+        return tuning.HUB_PENALTY * float(self.hubs[row]) if tuning.HUB_PENALTY else 0.0
 
     @functools.cached_property
     def hubs(self) -> np.ndarray:
@@ -244,6 +249,8 @@ class Searcher:
             lexical = self.bm25(self.lexical.scores(terms, documents), pool, allowed)
             if tuning.DENSE_FOR_LEXICAL and mode == "hybrid":
                 dense = self._dense_for_lexical(dense, lexical, vector)
+            if tuning.LEAD_IN_PATHS and wants.list and mode == "hybrid":
+                dense = self.lead_ins.raised(dense, vector, self._hub_share)
             weight = tuning.LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
