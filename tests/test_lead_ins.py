@@ -1,7 +1,9 @@
-"""A list's lead-in read under its headings when a list is asked for (retrieve/lead_ins.py)."""
+"""A list read as one when a list is asked for: its lead-in under its headings, its items
+after their lead-in (retrieve/lead_ins.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,9 @@ import pytest
 
 from search import tuning
 from search.chunk import chunk_document
-from search.retrieve.lead_ins import LeadIns, in_context
+from search.model import Passage
+from search.retrieve.lead_ins import ListsInContext, after_lead_in, in_context
+from search.retrieve.lists import list_rows
 from search.retrieve.searcher import Searcher
 from tests.fakes import FakeEmbedder, searcher_of
 
@@ -27,30 +31,55 @@ The plan should set out:
 - the objectives and criteria for evaluating success
 """
 LIST_ASKED = "what should an adoption support plan contain"
+ALL = range(100)  # every row a near candidate
+
+
+def _reader(
+    passages: list[Passage], embed: Callable[[list[str]], np.ndarray] | None = None
+) -> tuple[ListsInContext, FakeEmbedder, int]:
+    fake = FakeEmbedder()
+    lead = next(i for i, p in enumerate(passages) if p.text == "The plan should set out:")
+    is_lead = [i == lead for i in range(len(passages))]
+    lists = list_rows(passages)
+    return ListsInContext(passages, is_lead, lambda: lists, embed or fake.embed), fake, lead
 
 
 def test_a_lead_in_scores_by_its_text_under_its_headings() -> None:
     passages = chunk_document(GUIDE, "guide")
-    lead = next(i for i, p in enumerate(passages) if p.text == "The plan should set out:")
+    reader, fake, lead = _reader(passages)
     assert in_context(passages[lead]) == "Support services plan: The plan should set out:"
-    fake = FakeEmbedder()
-    is_lead = [i == lead for i in range(len(passages))]
-    lead_ins = LeadIns(passages, is_lead, lambda texts: fake.embed(texts))
+    assert reader.text(lead) == in_context(passages[lead])
     query = fake.embed([LIST_ASKED])[0]
     own = float(fake.embed([passages[lead].text])[0] @ query)
     read = float(fake.embed([in_context(passages[lead])])[0] @ query)
     assert read > own  # the headings name what the list is about
-    dense = [(0, 0.9), (lead, own), (lead + 1, 0.1)]
-    raised = dict(lead_ins.raised(dense, query, lambda row: 0.05))
+    paragraph = next(i for i, p in enumerate(passages) if p.kind == "paragraph" and i != lead)
+    dense = [(paragraph, 0.9), (lead, own)]
+    raised = dict(reader.raised(dense, query, lambda row: 0.05, ALL))
     assert raised[lead] == pytest.approx(read - 0.05)  # less the hubness share
-    assert raised[0] == 0.9 and raised[lead + 1] == 0.1  # others as they were
+    assert raised[paragraph] == 0.9  # a paragraph of no list as it was
     # Never lowered: a lead-in closer on its own keeps its own score.
-    assert dict(lead_ins.raised([(lead, 0.99)], query, lambda row: 0.0))[lead] == 0.99
+    assert dict(reader.raised([(lead, 0.99)], query, lambda row: 0.0, ALL))[lead] == 0.99
 
 
-def test_lead_in_vectors_are_made_once() -> None:
+def test_an_item_scores_by_its_text_after_its_lead_in(monkeypatch: pytest.MonkeyPatch) -> None:
     passages = chunk_document(GUIDE, "guide")
-    lead = next(i for i, p in enumerate(passages) if p.text == "The plan should set out:")
+    reader, fake, lead = _reader(passages)
+    item = next(i for i, p in enumerate(passages) if p.text == "the services to be provided")
+    assert reader.text(item) == "The plan should set out: the services to be provided"
+    assert reader.text(item) == after_lead_in(passages[lead], passages[item])
+    query = fake.embed(["what should the plan set out"])[0]
+    own = float(fake.embed([passages[item].text])[0] @ query)
+    raised = dict(reader.raised([(item, own)], query, lambda row: 0.0, ALL))
+    assert raised[item] > own
+    monkeypatch.setattr(tuning, "ITEMS_AFTER_LEAD_IN", False)
+    assert reader.text(item) is None
+    monkeypatch.setattr(tuning, "LEAD_IN_PATHS", False)
+    assert reader.text(lead) is None
+
+
+def test_vectors_in_context_are_made_once() -> None:
+    passages = chunk_document(GUIDE, "guide")
     fake = FakeEmbedder()
     made: list[str] = []
 
@@ -58,12 +87,16 @@ def test_lead_in_vectors_are_made_once() -> None:
         made.extend(texts)
         return fake.embed(texts)
 
-    lead_ins = LeadIns(passages, [i == lead for i in range(len(passages))], embed)
+    reader, _, lead = _reader(passages, embed)
     query = fake.embed([LIST_ASKED])[0]
+    paragraph = next(i for i, p in enumerate(passages) if p.kind == "paragraph" and i != lead)
     for _ in range(3):
-        lead_ins.raised([(0, 0.5), (lead, 0.2)], query, lambda row: 0.0)
+        reader.raised([(paragraph, 0.5), (lead, 0.2)], query, lambda row: 0.0, ALL)
     assert made == [in_context(passages[lead])]
-    lead_ins.raised([(0, 0.5)], query, lambda row: 0.0)  # no lead-in: nothing embedded
+    reader.raised([(paragraph, 0.5)], query, lambda row: 0.0, ALL)  # nothing in a list
+    item = next(i for i, p in enumerate(passages) if p.kind == "item")
+    # Not among the first candidates of either side: left as it is, and not embedded.
+    assert reader.raised([(item, 0.1)], query, lambda row: 0.0, {lead}) == [(item, 0.1)]
     assert len(made) == 1
 
 

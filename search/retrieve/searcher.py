@@ -26,7 +26,7 @@ from search.retrieve import filters, names
 from search.retrieve.coverage import Coverage, calibration_questions, calibration_vectors
 from search.retrieve.fusion import fuse
 from search.retrieve.hubs import hubness
-from search.retrieve.lead_ins import LeadIns
+from search.retrieve.lead_ins import ListsInContext
 from search.retrieve.lexical import Lexical, lexical_text
 from search.retrieve.lists import group_lists, list_rows, whole_list
 from search.retrieve.query import Glossary, intent, load_glossary
@@ -74,7 +74,9 @@ class Searcher:
         texts = [lexical_text(p) for p in visible]
         self.lexical = Lexical(texts, [p.document for p in visible])
         self.rerank = Reranker(self.passages, self.lexical)
-        self.lead_ins = LeadIns(self.passages, self.rerank.lead_in, self.embedder.embed)
+        self.in_lists = ListsInContext(
+            self.passages, self.rerank.lead_in, lambda: self.lists, self.embedder.embed
+        )
         self.headings = Sections(seen, self.lexical.terms, self.lexical.weight)
         self.speller = Speller(texts)
         # The documents only some groups may see (by id), for views of this searcher.
@@ -249,8 +251,8 @@ class Searcher:
             lexical = self.bm25(self.lexical.scores(terms, documents), pool, allowed)
             if tuning.DENSE_FOR_LEXICAL and mode == "hybrid":
                 dense = self._dense_for_lexical(dense, lexical, vector)
-            if tuning.LEAD_IN_PATHS and wants.list and mode == "hybrid":
-                dense = self.lead_ins.raised(dense, vector, self._hub_share)
+            if wants.list and mode == "hybrid":
+                dense = self._lists_in_context(dense, lexical, vector)
             weight = tuning.LEXICAL_WEIGHT * match
             ranked = lexical if mode == "bm25" else fuse(dict(dense), dict(lexical), weight)
         if mode == "hybrid":
@@ -285,6 +287,15 @@ class Searcher:
         floor = min(score for _, score in dense)
         found = self._by_sentence(vectors.cosines(self.index.faiss_index, vector, missing), vector)
         return dense + [(row, max(score, floor)) for row, score in found]
+
+    def _lists_in_context(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], vector: np.ndarray
+    ) -> list[tuple[int, float]]:
+        """Lead-ins and items among the first few of either side, scored as read in their
+        list (retrieve/lead_ins.py)."""
+        n = tuning.LIST_CONTEXT_CANDIDATES
+        near = {r for r, _ in sorted(dense, key=lambda x: -x[1])[:n]} | {r for r, _ in lexical[:n]}
+        return self.in_lists.raised(dense, vector, self._hub_share, near)
 
     def _lexical_text_at(self, position: int) -> str:
         """The text BM25 read at a position of this searcher's lexical index."""
