@@ -12,6 +12,7 @@ import pytest
 from search import tuning
 from search.chunk import chunk_document
 from search.model import Passage
+from search.retrieve import lead_ins
 from search.retrieve.lead_ins import ListsInContext, after_lead_in, in_context
 from search.retrieve.lists import list_rows
 from search.retrieve.searcher import Searcher
@@ -117,3 +118,21 @@ def test_only_a_question_asking_for_a_list_reads_lead_ins_in_context(
     # Not asked for a list, or not fused with BM25: ranked as before.
     assert _list_score(searcher, "adoption support plan") == before["adoption support plan"]
     assert _list_score(searcher, LIST_ASKED, "dense") == dense_before
+
+
+def test_kept_vectors_are_bounded_and_scores_survive_a_clear(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    passages = chunk_document(GUIDE, "guide")
+    reader, fake, lead = _reader(passages)
+    item = next(i for i, p in enumerate(passages) if p.text == "the services to be provided")
+    query = fake.embed([LIST_ASKED])[0]
+    both = [(lead, 0.0), (item, 0.0)]
+    first = reader.raised(both, query, lambda row: 0.0, ALL)
+    bounded, _, _ = _reader(passages)
+    monkeypatch.setattr(lead_ins, "_KEPT", 1)
+    assert bounded.raised([(lead, 0.0)], query, lambda row: 0.0, ALL) == [first[0]]
+    assert bounded.raised([(item, 0.0)], query, lambda row: 0.0, ALL) == [first[1]]
+    assert set(bounded._vectors) == {item}  # the lead-in's let go to keep the bound
+    assert bounded.raised(both, query, lambda row: 0.0, ALL) == first
+    assert set(bounded._vectors) == {lead}

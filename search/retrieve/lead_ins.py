@@ -77,14 +77,16 @@ class ListsInContext:
         and its cosine in its list (less `less(row)`, as the dense side takes hubness from
         every passage)."""
         texts = {row: t for row, _ in dense if row in near and (t := self.text(row)) is not None}
-        missing = [r for r in texts if r not in self._vectors]
-        if missing and len(self._vectors) + len(missing) > _KEPT:
-            self._vectors.clear()  # bounded: made again when needed
-            missing = list(texts)
-        if missing:
-            made = self._embed([texts[r] for r in missing])
-            self._vectors.update(zip(missing, made, strict=True))
         if not texts:
             return dense
-        read = {r: float(self._vectors[r] @ vector) - less(r) for r in texts}
+        # Read into a local mapping: requests share the kept vectors, and one may clear them.
+        found = {r: v for r in texts if (v := self._vectors.get(r)) is not None}
+        missing = [r for r in texts if r not in found]
+        if missing:
+            made = dict(zip(missing, self._embed([texts[r] for r in missing]), strict=True))
+            if len(self._vectors) + len(made) > _KEPT:
+                self._vectors.clear()  # bounded: made again when needed
+            self._vectors.update(made)
+            found.update(made)
+        read = {r: float(found[r] @ vector) - less(r) for r in texts}
         return [(r, max(s, read[r])) if r in read else (r, s) for r, s in dense]
