@@ -124,6 +124,25 @@ def test_durations_asked_and_stated() -> None:
     assert not figures.has_duration("A review is a meeting of the team.")
 
 
+def test_ages_asked_and_stated() -> None:
+    assert figures.asks_age("until what age can a staying put arrangement continue")
+    assert figures.asks_age("how old must an adopter be") and figures.asks_age("minimum age")
+    assert not figures.asks_age("how long does a review take")
+    assert not figures.asks_age("what is the age assessment process")
+    for stated in (
+        "This can last until the young person turns 21.",
+        "Young people aged 16 or 17 are regarded as adults.",
+        "Support continues to the age of 25.",
+        "The certificate lasts until their 18th birthday.",
+        "It applies to any care leaver between the ages of 16 and 25.",
+        "Children under 16 may consent if competent.",
+        "A 17-year-old may apply.",
+    ):
+        assert figures.has_age(stated), stated
+    assert not figures.has_age("The plan is reviewed within 20 working days.")
+    assert not figures.has_age("Over 300 reviews were read, under 120 of them in full.")
+
+
 def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> None:
     question = "how many references does an applicant need"
     stated = "The applicant must nominate three referees."
@@ -148,6 +167,14 @@ def test_counts_in_words_answer_how_many(monkeypatch: pytest.MonkeyPatch) -> Non
             {"FIRST_KIND_FOUND": False},
             {"DURATION_BONUS": (0.0, 1.0)},
             "Visits happen at least every eight weeks.",
+        ),
+        (  # until what age: the sentence that states an age
+            "Staying put arrangements are reviewed regularly with the young person. "
+            "They can continue until the young person turns 21.",
+            "until what age can staying put arrangements go on",
+            {"DURATION_BONUS": 0.0},
+            {"AGE_BONUS": (0.0, 1.0)},
+            "They can continue until the young person turns 21.",
         ),
         (  # when: a time limit answers as a date does (the bonus alone decides)
             "Adopters tell their employer about adoption leave and the placement. "

@@ -250,6 +250,8 @@ class Answerer:
         when = tuning.WHEN_DURATION and figures.asks_when(question)
         if figures.asks_duration(question) or when:
             score += tuning.DURATION_BONUS * np.array([figures.has_duration(u.text) for u in units])
+        if figures.asks_age(question):
+            score += tuning.AGE_BONUS * np.array([figures.has_age(u.text) for u in units])
         if asks_advice(question):
             score += tuning.ADVICE_BONUS * np.array([gives_advice(u.text) for u in units])
         return np.asarray(score, dtype=np.float64)

@@ -106,6 +106,32 @@ def has_date(text: str) -> bool:
     return bool(_DATE.search(text))
 
 
+# "Until what age ...", "how old must ...", "is there a minimum age": an age, not a duration.
+_AGE_ASKED = re.compile(
+    r"\b(what|which|minimum|maximum|upper|lower|same|legal)\s+age\b|\bhow old\b|"
+    r"\bage\s+(limits?|ranges?|groups?)\b",
+    re.IGNORECASE,
+)
+# "aged 16", "the age of 18", "turns 21", "under 25", "their 18th birthday", "16-year-old",
+# "between 16 and 25": ages of children and young adults, not "over 300 reviews".
+_YEARS = r"(\d{1,2}|eleven|twelve|[a-z]+teen|twenty([- ][a-z]+)?)"
+_AGE = re.compile(
+    rf"\bage[sd]?\s+(of\s+)?{_YEARS}\b|\b\d{{1,2}}(st|nd|rd|th)\s+birthday\b|"
+    rf"\b(under|over|turns?|turning|reach(es|ed|ing)?)\s+(the\s+age\s+of\s+)?{_YEARS}\b|"
+    rf"\b{_YEARS}(\s+|-)years?(\s+|-)old\b|"
+    rf"\bbetween\s+(the\s+ages\s+of\s+)?{_YEARS}\s+and\s+{_YEARS}\b",
+    re.IGNORECASE,
+)
+
+
+def asks_age(question: str) -> bool:
+    return bool(_AGE_ASKED.search(question))
+
+
+def has_age(text: str) -> bool:
+    return bool(_AGE.search(text))
+
+
 # A count written in words ("three referees", "at least five members"); "one" is left out,
 # as it is more often a pronoun ("no one", "one of") than a count.
 _COUNT_WORD = re.compile(
