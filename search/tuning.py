@@ -382,6 +382,10 @@ TABLE_MATCH_MIN = 0.0
 # --- rules that can be switched off as a whole (gold-fitted mechanisms) -------------------
 GLOSSARY = True  # spell out acronyms from search/data/glossary.tsv before searching
 SPELLING = True  # put right words neither the corpus nor an English dictionary knows
+# "behavior" searched as the corpus spells it, "behaviour". The question sets spell as
+# their British documents do: every collection unchanged. Their questions with British words
+# spelt American (26 words): summary answers held out 0.921 -> 0.937 with it.
+SPELLING_VARIANTS = True
 TOPICS = True  # a question that names a section is matched in two parts (retrieve/topics.py)
 SUPERLATIVES = True  # "most common X": the largest cell of the table asked about first
 
@@ -400,6 +404,7 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "the first result's list when a list is asked": {"LIST_ASKED_TOP": False},
     "offer, provide or give asks for a list": {"OFFER_ASKED": False},
     "spelling": {"SPELLING": False},
+    "British and American spellings": {"SPELLING_VARIANTS": False},
     "named sections": {"TOPICS": False},
     "headings named by two words": {"NAMED_WORDS": 1},
     "a definition asked of a section": {"NAMED_ALONE": False},

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from search import tuning
 from search.index.build import build_index
 from search.index.store import load_index
 from search.retrieve.searcher import Searcher
-from search.retrieve.spelling import Speller, edits_allowed
+from search.retrieve.spelling import Speller, edits_allowed, spelling_variants
 from tests.fakes import FakeEmbedder
 
 CORPUS = [
@@ -60,6 +61,46 @@ def test_long_words_allow_two_edits_and_ties_go_to_the_commoner_word() -> None:
     assert speller.correct("reviews") == "reviews"  # known: nothing to correct
 
 
+BRITISH = [
+    "The behaviour of the organisation was reviewed by the paediatric team.",
+    "Counselling and the parenting programme were offered at the family centre.",
+    "Staff recognised the signs of anaemia and the foetal alcohol syndrome.",
+]
+AMERICAN = ["The behavior of the organization was reviewed by the pediatric team."]
+
+
+def test_spelling_variants_are_guessed_both_ways() -> None:
+    assert "organization" in spelling_variants("organisation")
+    assert "organisation" in spelling_variants("organization")
+    assert "behaviour" in spelling_variants("behavior")
+    assert "center" in spelling_variants("centre") and "centre" in spelling_variants("center")
+    assert "paediatric" in spelling_variants("pediatric")
+    assert "counselling" in spelling_variants("counseling")
+    assert "programme" in spelling_variants("program")
+
+
+def test_a_word_spelt_the_other_way_becomes_the_corpus_spelling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    british = Speller(BRITISH)
+    asked = "Behavior of the organization, pediatric counseling program center fetal anemia"
+    assert british.correct(asked) == (
+        "Behaviour of the organisation, paediatric counselling programme centre foetal anaemia"
+    )
+    # Recognized: "-ized" to "-ised" before the past tense ending.
+    assert british.correct("signs staff recognized") == "signs staff recognised"
+    american = Speller(AMERICAN)
+    assert american.correct("paediatric behaviour") == "pediatric behavior"
+    # A word the corpus uses is never changed, whatever else it holds.
+    both = Speller([*BRITISH, "The program ran at the center."])
+    assert both.correct("program center") == "program center"
+    # Words the corpus has in neither spelling are left as typed ("color", "colour").
+    assert british.correct("color labor") == "color labor"
+    monkeypatch.setattr(tuning, "SPELLING_VARIANTS", False)
+    # (English words both: the typo rule leaves them; "pediatric" it would still put right.)
+    assert british.correct("organization behavior") == "organization behavior"
+
+
 def test_a_misspelt_question_finds_what_the_right_spelling_finds(
     corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
 ) -> None:
@@ -68,6 +109,19 @@ def test_a_misspelt_question_finds_what_the_right_spelling_finds(
     right = searcher.search("domestic abuse", k=3, mode="bm25")
     typed = searcher.search("domestik abuse", k=3, mode="bm25")
     assert right.hits and [h.passage.id for h in typed.hits] == [h.passage.id for h in right.hits]
+
+
+def test_an_american_spelling_finds_what_the_british_one_finds(
+    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_index(corpus_dir, tmp_path / "idx", fake)
+    searcher = Searcher(load_index(tmp_path / "idx"), fake)
+    right = searcher.search("behaviour", k=3, mode="bm25")
+    typed = searcher.search("behavior", k=3, mode="bm25")
+    assert right.hits and [h.passage.id for h in typed.hits] == [h.passage.id for h in right.hits]
+    assert typed.searched == "behaviour"
+    monkeypatch.setattr(tuning, "SPELLING_VARIANTS", False)
+    assert not searcher.search("behavior", k=3, mode="bm25").hits
 
 
 def test_the_api_says_what_it_searched_for(client: TestClient) -> None:

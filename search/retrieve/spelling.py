@@ -10,6 +10,11 @@ if several are equally close. The dictionary matters: against a small corpus alo
 letters are
 left alone: too many short words are one edit from an unrelated one, and a wrong correction
 can make an off-topic question look covered.
+
+A word spelt the other side of the Atlantic ("behavior", "organization", "pediatric",
+"counseling") is an English word, so no typo; but BM25 matches none of a British
+collection's "behaviour" or "paediatric" (nor a British question an American corpus). A
+word the corpus never uses whose spelling variant it does use becomes that variant.
 """
 
 from __future__ import annotations
@@ -48,6 +53,48 @@ def english_words() -> frozenset[str]:
     return frozenset(text.split()[::2])  # lines of "word count"
 
 
+# British and American spellings of one word, each pattern tried both ways: (-ize, -ise),
+# (-yze, -yse), (-or, -our), (-er, -re), (-ense, -ence), (-og, -ogue), (program, programme).
+_SUFFIX = "(?=(e|es|ed|ing|er|ers|ation|ations|ational|ationally)$)"
+_OUR = "(?=(s|ed|ing|ite|ites|able|ably|ful|al|ally|hood|less)?$)"
+_VARIANTS = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (rf"iz{_SUFFIX}", "is"),
+        (rf"is{_SUFFIX}", "iz"),
+        (r"yz(?=(e|es|ed|ing)$)", "ys"),
+        (r"ys(?=(e|es|ed|ing)$)", "yz"),
+        (rf"(?<=[a-z]{{2}})or{_OUR}", "our"),
+        (rf"our{_OUR}", "or"),
+        (r"(?<=[bt])er(?=s?$)", "re"),
+        (r"(?<=[bt])re(?=s?$)", "er"),
+        (r"ense(?=s?$)", "ence"),
+        (r"ence(?=s?$)", "ense"),
+        (r"og(?=s?$)", "ogue"),
+        (r"ogue(?=s?$)", "og"),
+        (r"gram(?=s?$)", "gramme"),
+        (r"gramme(?=s?$)", "gram"),
+        # paediatric, anaemia, haematoma, oestrogen, foetal; counselling, travelled.
+        (r"(?<=[^aeiou])e", "ae"),
+        (r"(?<=[^aeiou])e", "oe"),
+        (r"(?<=[^aeiou])[ao]e", "e"),
+        (r"(?<=[aeiou])l(?=(ed|ing|er|ers|or|ors)$)", "ll"),
+        (r"ll(?=(ed|ing|er|ers|or|ors|ment|ments)$)", "l"),
+        (r"(?<=[aeiou])l(?=(ment|ments)$)", "ll"),
+    )
+)
+
+
+def spelling_variants(word: str) -> list[str]:
+    """The word spelt as the other side of the Atlantic might spell it, one change each
+    (several guesses; the corpus decides which is a word)."""
+    out = []
+    for pattern, replacement in _VARIANTS:
+        for match in pattern.finditer(word):
+            out.append(word[: match.start()] + replacement + word[match.end() :])
+    return out
+
+
 class Speller:
     """The corpus's words and how often each is used, to correct a question against."""
 
@@ -63,6 +110,14 @@ class Speller:
         """Long enough to correct, and neither the corpus nor the dictionary knows it."""
         low = word.lower()
         return bool(edits_allowed(low)) and low not in self._counts and low not in self._english
+
+    def variant(self, word: str) -> str | None:
+        """The corpus's spelling of a word it never uses spelt this way, if any."""
+        low = word.lower()
+        if not tuning.SPELLING_VARIANTS or len(low) < 4 or low in self._counts:
+            return None
+        known = [v for v in spelling_variants(low) if v in self._counts]
+        return max(known, key=lambda v: (self._counts[v], v)) if known else None
 
     def _closest(self, low: str) -> str | None:
         limit = edits_allowed(low)
@@ -91,6 +146,8 @@ class Speller:
             word = match.group()
             if word.isupper():  # an acronym: the glossary's business, not a typo
                 return word
+            if (other := self.variant(word)) is not None:
+                return other.capitalize() if word[0].isupper() else other
             if not self.unknown(word):
                 return word
             lookups += 1
