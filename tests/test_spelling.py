@@ -65,6 +65,7 @@ BRITISH = [
     "The behaviour of the organisation was reviewed by the paediatric team.",
     "Counselling and the parenting programme were offered at the family centre.",
     "Staff recognised the signs of anaemia and the foetal alcohol syndrome.",
+    "A personal adviser visits.",
 ]
 AMERICAN = ["The behavior of the organization was reviewed by the pediatric team."]
 
@@ -77,6 +78,7 @@ def test_spelling_variants_are_guessed_both_ways() -> None:
     assert "paediatric" in spelling_variants("pediatric")
     assert "counselling" in spelling_variants("counseling")
     assert "programme" in spelling_variants("program")
+    assert "adviser" in spelling_variants("advisor")
 
 
 def test_a_word_spelt_the_other_way_becomes_the_corpus_spelling(
@@ -89,6 +91,7 @@ def test_a_word_spelt_the_other_way_becomes_the_corpus_spelling(
     )
     # Recognized: "-ized" to "-ised" before the past tense ending.
     assert british.correct("signs staff recognized") == "signs staff recognised"
+    assert british.correct("personal advisor") == "personal adviser"
     american = Speller(AMERICAN)
     assert american.correct("paediatric behaviour") == "pediatric behavior"
     # A word the corpus uses is never changed, whatever else it holds.

@@ -54,7 +54,8 @@ def english_words() -> frozenset[str]:
 
 
 # British and American spellings of one word, each pattern tried both ways: (-ize, -ise),
-# (-yze, -yse), (-or, -our), (-er, -re), (-ense, -ence), (-og, -ogue), (program, programme).
+# (-yze, -yse), (-or, -our), (-er, -re), (-ense, -ence), (-og, -ogue), (-sor, -ser), (program,
+# programme).
 _SUFFIX = "(?=(e|es|ed|ing|er|ers|ation|ations|ational|ationally)$)"
 _OUR = "(?=(s|ed|ing|ite|ites|able|ably|ful|al|ally|hood|less)?$)"
 _VARIANTS = tuple(
@@ -72,6 +73,8 @@ _VARIANTS = tuple(
         (r"ence(?=s?$)", "ense"),
         (r"og(?=s?$)", "ogue"),
         (r"ogue(?=s?$)", "og"),
+        (r"(?<=s)or(?=s?$)", "er"),  # advisor, adviser
+        (r"(?<=s)er(?=s?$)", "or"),
         (r"gram(?=s?$)", "gramme"),
         (r"gramme(?=s?$)", "gram"),
         # paediatric, anaemia, haematoma, oestrogen, foetal; counselling, travelled.
