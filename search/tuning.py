@@ -125,6 +125,12 @@ REFERENCE_PENALTY = 0.1
 # minimum standards", a publication's title). It changes no answer of the 375 guidance and
 # summary questions: a safeguard for what practitioners type, neutral on every half.
 REFERENCE_ANSWERS = False
+# Taken from a candidate answer that sends the reader elsewhere ("Further information on the
+# IRO's role can be found in the handbook", "Practice guidance is available from BAAF"),
+# unless the question asks where to read. It shares the question's words without giving
+# the answer ("what is the role of the IRO" was answered with that pointer). Changes no
+# metric on either half of any collection (0.1 to 0.5 measured): a safeguard, as above.
+POINTER_PENALTY = 0.3
 # Taken from a passage of SHORT_WORDS words or fewer (not a table's figure): a list item of a
 # word or two ("Housing", "Care leaving team") or a heading read as a paragraph matches a
 # short question as well as the passage that answers it. Tune halves: summary+guidance hit@1
@@ -414,6 +420,7 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "footnote penalty": {"FOOTNOTE_PENALTY": 0.0},
     "reference penalty": {"REFERENCE_PENALTY": 0.0},
     "no answers from references": {"REFERENCE_ANSWERS": True},
+    "answers that point elsewhere": {"POINTER_PENALTY": 0.0},
     "short passage penalty": {"SHORT_PENALTY": 0.0},
     "question passage penalty": {"QUESTION_PENALTY": 0.0},
     "calibrated coverage": {"CALIBRATED": False},

@@ -7,7 +7,7 @@ import pytest
 
 from search import tuning
 from search.answer.answerer import Answerer, _Candidate
-from search.answer.asked import points_back
+from search.answer.asked import asks_source, points_back, points_elsewhere
 from search.index.build import build_index
 from search.index.store import load_index
 from search.model import Hit
@@ -140,6 +140,39 @@ def test_a_yes_no_question_is_answered_by_the_rule_not_its_special_case(
     monkeypatch.setattr(tuning, "CONDITION_PENALTY", 1.0)
     assert answerer.answer(question).answer == rule
     assert answerer.answer("where are siblings placed together").answer == case  # not yes/no
+
+
+@pytest.mark.parametrize(
+    ("text", "elsewhere"),
+    [
+        ("Further information on the IRO's role can be found in the IRO handbook.", True),
+        ("Practice guidance on concurrent planning is available from BAAF.", True),
+        ("For more information, read the code of practice.", True),
+        ("See chapter 3 for the timescales.", True),
+        ("More detail on the allowance is set out in annex B.", True),
+        ("The IRO chairs the review and monitors the care plan.", False),
+        ("The plan (see chapter 3) is reviewed within 20 working days.", False),
+        ("The local offer is available to care leavers up to 25.", False),
+    ],
+)
+def test_what_counts_as_sending_the_reader_elsewhere(text: str, elsewhere: bool) -> None:
+    assert points_elsewhere(text) is elsewhere
+
+
+def test_an_answer_that_points_elsewhere_loses_unless_the_source_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pointer = "Further information on the reviewing officer role can be found in the handbook."
+    said = "The reviewing officer chairs each review of the care plan."
+    answerer = Answerer(searcher_of(tmp_path, "iro.md", f"# Reviews\n\n{pointer} {said}\n"))
+    question = "what is the reviewing officer role"
+    monkeypatch.setattr(tuning, "POINTER_PENALTY", 0.0)
+    assert answerer.answer(question).answer == pointer
+    monkeypatch.setattr(tuning, "POINTER_PENALTY", 1.0)
+    assert answerer.answer(question).answer == said
+    asked = "where can I find more on the reviewing officer role"
+    assert asks_source(asked) and not asks_source(question)
+    assert answerer.answer(asked).answer == pointer
 
 
 def test_a_sentence_pointing_back_is_quoted_with_the_one_before(

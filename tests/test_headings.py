@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import pytest
+
 from search.chunk.passages import chunk_blocks, chunk_document
 from search.index.store import read_jsonl
 from search.ingest.corpus import read_file
@@ -99,7 +101,7 @@ def test_a_title_heading_that_starts_the_title_stays_out_of_the_path() -> None:
 
 def test_a_list_item_that_is_all_a_link_is_a_reference() -> None:
     source = (
-        "# Further reading\n\nThese may help:\n\n"
+        "# Working with others\n\nThese may help:\n\n"
         "- [Working Together to Safeguard Children](https://www.gov.uk/wt)\n"
         "- See [the code](https://example.org/code) for how the duty applies.\n"
     )
@@ -113,6 +115,32 @@ def test_a_list_item_that_is_all_a_link_is_a_reference() -> None:
     assert [p.points_to for p in passages] == [None, "https://www.gov.uk/wt", None]
     site = chunk_document("Read:\n\n- [Local procedures](www.example.org/procedures)\n", "d")
     assert site[-1].points_to == "https://www.example.org/procedures"
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        ("Useful resources and external organisations", "reference"),
+        ("Other relevant departmental advice and statutory guidance", "reference"),
+        ("Further reading", "reference"),
+        ("Associated resources (external links)", "reference"),
+        ("Further information", "reference"),
+        ("References", "item"),  # in adoption guidance: an adopter's referees
+        ("Further education", "item"),
+        ("Contact with birth relatives", "item"),
+    ],
+)
+def test_the_entries_of_a_reading_list_are_references_without_links(
+    heading: str, kind: str
+) -> None:
+    source = (
+        f"# Annexes\n\n## {heading}\n\nThe following may help:\n\n"
+        "- Looked-after children: good practice in schools (Ofsted, 2008)\n"
+        "- National Association of Virtual School Heads\n"
+    )
+    passages = chunk_document(source, "d")
+    assert [p.kind for p in passages] == ["paragraph", kind, kind]
+    assert all(p.points_to is None for p in passages)
 
 
 def test_html_list_items_that_are_links_are_references(tmp_path: Path) -> None:

@@ -18,10 +18,9 @@ from search.answer.asked import (
     answers_with_list,
     asks_advice,
     asks_top_list,
+    fit,
     gives_advice,
     has_time,
-    is_yes_no,
-    opens_with_condition,
     points_back,
     says_something,
 )
@@ -241,19 +240,7 @@ class Answerer:
                 [figures.figure_weight(question, u.text) for u in units]
             )
         score += self._lead_in(question, hits, units)
-        if is_yes_no(question):
-            score -= tuning.CONDITION_PENALTY * np.array(
-                [opens_with_condition(u.text) for u in units], dtype=np.float64
-            )
-        if figures.asks_when(question):
-            score += tuning.DATE_BONUS * np.array([figures.has_date(u.text) for u in units])
-        when = tuning.WHEN_DURATION and figures.asks_when(question)
-        if figures.asks_duration(question) or when:
-            score += tuning.DURATION_BONUS * np.array([figures.has_duration(u.text) for u in units])
-        if figures.asks_age(question):
-            score += tuning.AGE_BONUS * np.array([figures.has_age(u.text) for u in units])
-        if asks_advice(question):
-            score += tuning.ADVICE_BONUS * np.array([gives_advice(u.text) for u in units])
+        score += fit(question, [u.text for u in units])
         return np.asarray(score, dtype=np.float64)
 
     def _dense(self, question: str, texts: list[str]) -> np.ndarray:

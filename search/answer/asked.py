@@ -8,6 +8,9 @@ back to the sentence before it): the answerer weighs and picks sentences by them
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+import numpy as np
 
 from search import tuning
 from search.answer import figures
@@ -48,6 +51,25 @@ _POINTS_BACK = re.compile(
     re.IGNORECASE,
 )
 
+
+# A sentence that sends the reader elsewhere ("Further information ... can be found in the
+# handbook", "Practice guidance is available from BAAF", "See chapter 3"): it names where
+# the answer is, and shares the question's words ("the IRO's role") without giving it.
+_POINTS_ELSEWHERE = re.compile(
+    r"\b(can be found (in|at|on|here)|(is|are) (available|published) (from|at|on|here)|"
+    r"for (further|more) (information|guidance|details?|advice))\b|"
+    r"\b(further|more) (information|guidance|details?|advice)\b.*"
+    r"\b(is|are|can be)\b.*\b(available|found|set out|provided|published)\b|^\W*see\b",
+    re.IGNORECASE,
+)
+# "Where can I find ...", "which guidance covers ...", "is there guidance on ...": the
+# question asks where to read.
+_SOURCE_ASKED = re.compile(
+    r"\b(where (can|do|should|would|could) (i|we|you|staff|practitioners)|"
+    r"which (guidance|document|publication|handbook|regulations?|policy)|"
+    r"(find|read) (out|more|guidance|information)|guidance (on|about|for))\b",
+    re.IGNORECASE,
+)
 
 # A sentence wholly in brackets or parentheses, with its full stop inside or after.
 _ASIDE = re.compile(r"^\s*(\[[^\[\]]*\]|\([^()]*\))[.;:]?\s*$")
@@ -116,3 +138,37 @@ def asks_advice(question: str) -> bool:
 
 def has_time(text: str) -> bool:
     return figures.has_date(text) or figures.has_duration(text)
+
+
+def points_elsewhere(text: str) -> bool:
+    """Whether a sentence sends the reader to another publication or part for the matter."""
+    return bool(_POINTS_ELSEWHERE.search(text))
+
+
+def asks_source(question: str) -> bool:
+    """Whether the question asks where to read about something."""
+    return bool(_SOURCE_ASKED.search(question))
+
+
+def fit(question: str, texts: list[str]) -> np.ndarray:
+    """What each candidate sentence gains (or loses) for giving the kind of thing asked:
+    a time, an age, advice, the rule rather than its special case, the matter itself."""
+
+    def share(rule: Callable[[str], bool]) -> np.ndarray:
+        return np.array([rule(t) for t in texts], dtype=np.float64)
+
+    score = np.zeros(len(texts), dtype=np.float64)
+    if is_yes_no(question):
+        score -= tuning.CONDITION_PENALTY * share(opens_with_condition)
+    if figures.asks_when(question):
+        score += tuning.DATE_BONUS * share(figures.has_date)
+    when = tuning.WHEN_DURATION and figures.asks_when(question)
+    if figures.asks_duration(question) or when:
+        score += tuning.DURATION_BONUS * share(figures.has_duration)
+    if figures.asks_age(question):
+        score += tuning.AGE_BONUS * share(figures.has_age)
+    if asks_advice(question):
+        score += tuning.ADVICE_BONUS * share(gives_advice)
+    if not asks_source(question):
+        score -= tuning.POINTER_PENALTY * share(points_elsewhere)
+    return score

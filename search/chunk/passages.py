@@ -22,6 +22,22 @@ _FINDING = re.compile(r"\b(findings?|found)\b", re.IGNORECASE)
 _LEARNING = re.compile(
     r"\b(learnings?|lessons?|implications? for|recommendations?|key messages)\b", re.IGNORECASE
 )
+# A reading list's heading, as guidance names it ("Further information", "Useful resources
+# and external organisations", "Other relevant departmental advice and statutory guidance",
+# "Associated resources (external links)", "Further reading"): its entries name
+# publications, linked or not. Not "References", which in adoption guidance are referees.
+_READING_LIST = re.compile(
+    r"\b(further (information|reading|sources|resources)|useful (resources|links|contacts|"
+    r"organisations|organizations|websites)|external (links|organisations|organizations|"
+    r"resources)|(associated|other|related) (\w+ ){0,2}(resources|publications|guidance|"
+    r"advice)|bibliography|reading list)\b",
+    re.IGNORECASE,
+)
+
+
+def reading_list(headings: Sequence[str]) -> bool:
+    """Whether a heading path is that of a reading list (its list items are references)."""
+    return any(_READING_LIST.search(heading) for heading in headings)
 
 
 # The last words of a lead-in that name what its list holds.
@@ -98,6 +114,7 @@ def chunk_blocks(
     lead_in_rows: list[int] = []  # its passages, which join the list it introduces
     list_kind_now = "item"
     list_id: str | None = None
+    listed = False  # the list stands under a reading list's heading
     previous = ""
     seen: dict[str, int] = {}
     passages: list[Passage] = []
@@ -136,8 +153,12 @@ def chunk_blocks(
             if previous != "bullet":
                 list_kind_now = list_kind(lead_in)
                 list_id = None
+                listed = reading_list([h for _, h in path])
             for text, start, end in pieces(block.text, block.start):
-                kind, to = ("reference", block.href) if block.link else (list_kind_now, None)
+                if block.link:
+                    kind, to = "reference", block.href
+                else:
+                    kind, to = "reference" if listed else list_kind_now, None
                 pid = add(kind, text, start, end, to)
                 if list_id is None:
                     list_id = f"{pid}~list"
