@@ -125,6 +125,7 @@ def test_a_list_item_that_is_all_a_link_is_a_reference() -> None:
         ("Further reading", "reference"),
         ("Associated resources (external links)", "reference"),
         ("Further information", "reference"),
+        ("What legislation does this guidance refer to?", "reference"),
         ("References", "item"),  # in adoption guidance: an adopter's referees
         ("Further education", "item"),
         ("Contact with birth relatives", "item"),
