@@ -104,27 +104,32 @@ def test_a_word_spelt_the_other_way_becomes_the_corpus_spelling(
     assert british.correct("organization behavior") == "organization behavior"
 
 
-def test_a_misspelt_question_finds_what_the_right_spelling_finds(
-    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder
+@pytest.mark.parametrize(
+    ("right", "typed", "rule"),
+    [
+        ("domestic abuse", "domestik abuse", "SPELLING"),
+        ("behaviour", "behavior", "SPELLING_VARIANTS"),
+    ],
+)
+def test_a_question_as_typed_finds_what_the_corpus_spelling_finds(
+    corpus_dir: Path,
+    tmp_path: Path,
+    fake: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    right: str,
+    typed: str,
+    rule: str,
 ) -> None:
     build_index(corpus_dir, tmp_path / "idx", fake)
     searcher = Searcher(load_index(tmp_path / "idx"), fake)
-    right = searcher.search("domestic abuse", k=3, mode="bm25")
-    typed = searcher.search("domestik abuse", k=3, mode="bm25")
-    assert right.hits and [h.passage.id for h in typed.hits] == [h.passage.id for h in right.hits]
 
+    def found(query: str) -> list[str]:
+        return [h.passage.id for h in searcher.search(query, k=3, mode="bm25").hits]
 
-def test_an_american_spelling_finds_what_the_british_one_finds(
-    corpus_dir: Path, tmp_path: Path, fake: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build_index(corpus_dir, tmp_path / "idx", fake)
-    searcher = Searcher(load_index(tmp_path / "idx"), fake)
-    right = searcher.search("behaviour", k=3, mode="bm25")
-    typed = searcher.search("behavior", k=3, mode="bm25")
-    assert right.hits and [h.passage.id for h in typed.hits] == [h.passage.id for h in right.hits]
-    assert typed.searched == "behaviour"
-    monkeypatch.setattr(tuning, "SPELLING_VARIANTS", False)
-    assert not searcher.search("behavior", k=3, mode="bm25").hits
+    assert found(right) and found(typed) == found(right)
+    assert searcher.search(typed, k=3, mode="bm25").searched == right
+    monkeypatch.setattr(tuning, rule, False)
+    assert found(typed) != found(right)
 
 
 def test_the_api_says_what_it_searched_for(client: TestClient) -> None:
