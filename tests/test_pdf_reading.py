@@ -24,7 +24,13 @@ from search.ingest.pdf_layout import (
     split_footnotes,
 )
 from search.ingest.pdf_lists import Item, as_list_items, solid, solid_offset
-from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
+from search.ingest.pdf_words import (
+    Vocabulary,
+    close_letter_spacing,
+    join_lines,
+    join_pieces,
+    rejoin_split_words,
+)
 from search.model import ParsedDocument
 
 BODY = 11  # pt; lines 15pt apart, paragraphs 26pt apart
@@ -279,6 +285,20 @@ def test_contents_entries() -> None:
     assert is_contents_entry("Annex A\u2026\u202612")
     assert not is_contents_entry("The Children Act 2004")
     assert not is_contents_entry("1.12 The local authority must make enquiries")
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("S T A T U T O R Y  I N S T R U M E N T S ", "STATUTORY INSTRUMENTS "),
+        ("Part  C O N T E N T S  of the Act", "Part  CONTENTS  of the Act"),
+        ("options a b c or d", "options a b c or d"),  # three letters: a list, not a word
+        ("the  s u m m a r y  of it", "the  summary  of it"),
+        ("s/he and e.g. the 5 6 7 8 figures", "s/he and e.g. the 5 6 7 8 figures"),
+    ],
+)
+def test_letter_spaced_words_are_set_solid(text: str, read: str) -> None:
+    assert close_letter_spacing(text) == read
 
 
 def test_split_words_rejoined_only_where_the_document_spells_them_whole() -> None:

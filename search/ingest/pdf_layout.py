@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.ingest.base import clean, mostly_linked
-from search.ingest.pdf_words import join_pieces
+from search.ingest.pdf_words import close_letter_spacing, join_pieces
 
 # A footnote reference: a digit run at most this fraction of the preceding text's size...
 MARKER_SIZE = 0.85
@@ -162,7 +162,7 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     dropped: list[str] = []
     bracket = False  # a marker alone was dropped just after "(": its ")" goes too
     for frag in frags:
-        text = drop_glued(frag.text, frag.markers)
+        text = close_letter_spacing(drop_glued(frag.text, frag.markers))
         dropped += frag.markers
         if bracket and text.startswith(")"):
             parts[-1], text = parts[-1][:-1], text[1:]

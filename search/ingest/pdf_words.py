@@ -1,5 +1,6 @@
-"""Words a PDF's text layer broke: a word split by a stray space ("m akes") and a word
-hyphenated at a line end ("safe-" / "guarding").
+"""Words a PDF's text layer broke: a word split by a stray space ("m akes"), a word
+hyphenated at a line end ("safe-" / "guarding"), and a word set letter-spaced
+("S T A T U T O R Y  I N S T R U M E N T S" over a statutory instrument).
 
 No dictionary: the document is its own word list. A join is made only when the document
 spells the joined word elsewhere and the pieces are not both words it uses on their own;
@@ -140,3 +141,20 @@ def rejoin_split_words(text: str, vocab: Vocabulary) -> str:
         return a if joined and vocab[short] - splits <= 0 else match.group()
 
     return _PAIR.sub(fix, text)
+
+
+# Four or more single letters one space apart: a word set letter-spaced; words of such a run
+# stand two or more spaces apart ("S T A T U T O R Y  I N S T R U M E N T S").
+_LETTER_SPACED = re.compile(
+    r"(?<!\S)(?:[^\W\d_] ){3,}[^\W\d_](?: {2,}(?:[^\W\d_] )+[^\W\d_])*(?!\S)"
+)
+
+
+def close_letter_spacing(text: str) -> str:
+    """The text with letter-spaced words set solid ("S T A T U T O R Y" -> "STATUTORY"); to
+    be read before white space is folded, which would lose where each word ends."""
+
+    def solid(match: re.Match[str]) -> str:
+        return " ".join(word.replace(" ", "") for word in re.split(r" {2,}", match.group()))
+
+    return _LETTER_SPACED.sub(solid, text)
