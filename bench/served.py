@@ -5,7 +5,7 @@
 
 Opens the collection's index (built by `python -m search eval` if missing) in a fresh
 searcher, embeds every question once beforehand (so the model's time is left out), then
-times `served_search` (k=5, hybrid: what /search does) once per question. Tuning constants
+times `served` (k=5, hybrid: what /search does) once per question. Tuning constants
 can be set for the run (`--set NAME=JSON`) to measure what one rule costs.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from search import suite, tuning
-from search.answer.first import served_search
+from search.answer.first import served
 from search.config import Settings
 from search.evaluate import load_gold
 
@@ -43,11 +43,11 @@ def main() -> None:
     questions = [q.question for path in chosen.questions for q in load_gold(path)]
     for q in questions:  # the model's time left out: each vector is cached
         searcher.embedder.embed([q])
-    served_search(searcher, "warm up", 5)
+    served(searcher, "warm up", 5)
     times = []
     for q in questions:
         began = time.perf_counter()
-        served_search(searcher, q, 5)
+        served(searcher, q, 5)
         times.append((time.perf_counter() - began) * 1000)
     print(
         f"{args.collection}: {len(times)} questions, p50 {np.percentile(times, 50):.1f} ms, "

@@ -118,16 +118,14 @@ def query(
     """
     from dataclasses import asdict
 
-    from search.answer.first import served_search
+    from search.answer.first import served
     from search.api.links import passage_link
 
     if not question.strip():
         raise click.BadParameter("must not be empty", param_hint="QUESTION")
     settings = load_settings(index_dir=index_dir)
     searcher = served_searcher(settings)
-    ranking = served_search(
-        searcher, question, k or settings.default_k, section, kind, mode, document
-    )
+    ranking, _ = served(searcher, question, k or settings.default_k, section, kind, mode, document)
     if as_json:
         rows = [
             {**asdict(h.passage), "link": passage_link(h.passage), "score": h.score}

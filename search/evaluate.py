@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from search import __version__
-from search.answer.first import served, served_search
+from search.answer.first import served
 from search.embed.base import Embedder, embed_cached
 from search.errors import EvalDataError, SearchError
 from search.index import sentences
@@ -293,7 +293,7 @@ def evaluate_beir(
     sums = {"ndcg@10": 0.0, "recall@100": 0.0, "mrr@10": 0.0}
     judged = beir_half(data.qrels, split)
     for qid, gains in judged.items():
-        hits = served_search(searcher, data.queries[qid], k=100, mode=mode).hits
+        hits = served(searcher, data.queries[qid], k=100, mode=mode)[0].hits
         ranked = [h.passage.id for h in hits]
         relevant = set(gains)
         sums["ndcg@10"] += ndcg(ranked, gains)

@@ -8,7 +8,7 @@ import pytest
 
 from search import tuning
 from search.answer.answerer import Answer, Answerer, Citation
-from search.answer.first import led_by, served_search
+from search.answer.first import led_by, served
 from search.index.build import build_index
 from search.index.store import load_index
 from search.model import Hit, Passage, Ranking
@@ -82,15 +82,15 @@ def test_served_results_lead_with_the_answers_passage(
     answer = Answerer(searcher).answer(question)
     assert answer.answer == "An acknowledgement should be sent within ten working days."
     monkeypatch.setattr(tuning, "ANSWER_FIRST", False)
-    plain = served_search(searcher, question, k=3)
+    plain = served(searcher, question, k=3)[0]
     assert plain.hits == searcher.search(question, k=3).hits
     monkeypatch.setattr(tuning, "ANSWER_FIRST", True)
     assert plain.hits[0].passage.text.startswith("Requests from a care leaver")  # words
-    served = served_search(searcher, question, k=3)
-    assert served.hits[0].passage.id == answer.citations[0].passage.id
-    assert [h.passage.id for h in served.hits] == [plain.hits[i].passage.id for i in (1, 0, 2)]
+    led = served(searcher, question, k=3)[0]
+    assert led.hits[0].passage.id == answer.citations[0].passage.id
+    assert [h.passage.id for h in led.hits] == [plain.hits[i].passage.id for i in (1, 0, 2)]
     # Other modes are left as they rank.
-    assert served_search(searcher, question, k=3, mode="bm25").hits == (
+    assert served(searcher, question, k=3, mode="bm25")[0].hits == (
         searcher.search(question, k=3, mode="bm25").hits
     )
 

@@ -21,19 +21,6 @@ from search.retrieve.lists import group_of
 from search.retrieve.searcher import Searcher
 
 
-def served_search(
-    searcher: Searcher,
-    query: str,
-    k: int = 5,
-    section: str | None = None,
-    kind: str | None = None,
-    mode: str = "hybrid",
-    document: str | None = None,
-) -> Ranking:
-    """The searcher's ranking, led in hybrid mode by the passage the answer quotes."""
-    return served(searcher, query, k, section, kind, mode, document)[0]
-
-
 def served(
     searcher: Searcher,
     query: str,
