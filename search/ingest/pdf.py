@@ -51,6 +51,7 @@ from search.ingest.pdf_layout import (
     split_footnotes,
 )
 from search.ingest.pdf_lists import Item, as_list_items, solid_offset
+from search.ingest.pdf_tables import row_text, table_rows
 from search.ingest.pdf_words import Vocabulary, join_lines, join_pieces, rejoin_split_words
 
 # pypdf logs what it repairs in damaged files; without a handler of its own, Python prints
@@ -98,9 +99,14 @@ def _page_items(
     ]
     usual = statistics.median(gaps) if gaps else 0.0
     page_body = page_body_size(lines, body)
+    rows = table_rows([line.cells for line in lines])
     items: list[Item] = []
     prev: Line | None = None
-    for line in lines:
+    for at, line in enumerate(lines):
+        if at in rows:  # a table's row: a paragraph of its own, its cells kept apart
+            items.append(Item("paragraph", row_text(line.cells), page, x=line.x, y=line.y))
+            prev = None  # the line after a table opens a paragraph, as at a page's top
+            continue
         gap = prev.y - line.y if prev is not None else 0.0
         last = items[-1] if items else None
         text = line.text

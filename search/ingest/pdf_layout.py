@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.ingest.base import clean, mostly_linked
+from search.ingest.pdf_tables import cells
 from search.ingest.pdf_words import close_letter_spacing, join_pieces
 
 # A footnote reference: a digit run at most this fraction of the preceding text's size...
@@ -74,6 +75,8 @@ class Line:
     linked: bool = False  # its text is a link to another document or site (is_linked)
     href: str | None = None  # where that link points
     markers: tuple[str, ...] = ()  # the footnote reference markers dropped from it
+    # Its text in cells wide apart, (where each starts, its text): a table's row, maybe.
+    cells: tuple[tuple[float, str], ...] = ()
 
     @property
     def style(self) -> tuple[float, bool]:
@@ -158,6 +161,7 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     """One line from its fragments, footnote reference markers dropped: a digit run in a
     smaller font, raised above the baseline of the text just before it on the line."""
     parts: list[str] = []
+    pieces: list[tuple[Fragment, str]] = []
     previous: Fragment | None = None
     dropped: list[str] = []
     bracket = False  # a marker alone was dropped just after "(": its ")" goes too
@@ -177,6 +181,7 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
                     bracket = bool(parts) and parts[-1].endswith("(")
                     continue
         parts.append(text)
+        pieces.append((frag, text))
         if frag.text.strip():
             previous = frag
     text = clean("".join(parts))
@@ -186,7 +191,11 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
     size = max(f.size for f in shown)
     base = next(f for f in shown if f.size == size)
     bold = all(f.bold for f in shown)
-    return Line(text, size, base.y, shown[0].x, bold, shown[0].size, markers=tuple(dropped))
+    found = cells(pieces)
+    return Line(
+        text, size, base.y, shown[0].x, bold, shown[0].size, markers=tuple(dropped),
+        cells=found if len(found) > 1 else (),
+    )  # fmt: skip
 
 
 def link_boxes(page: Any) -> list[tuple[float, float, float, float, str]]:
