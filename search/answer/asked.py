@@ -160,10 +160,10 @@ def fit(question: str, texts: list[str]) -> np.ndarray:
     score = np.zeros(len(texts), dtype=np.float64)
     if is_yes_no(question):
         score -= tuning.CONDITION_PENALTY * share(opens_with_condition)
-    if figures.asks_when(question):
+    when = figures.asks_when(question)
+    if when:
         score += tuning.DATE_BONUS * share(figures.has_date)
-    when = tuning.WHEN_DURATION and figures.asks_when(question)
-    if figures.asks_duration(question) or when:
+    if figures.asks_duration(question) or (tuning.WHEN_DURATION and when):
         score += tuning.DURATION_BONUS * share(figures.has_duration)
     if figures.asks_age(question):
         score += tuning.AGE_BONUS * share(figures.has_age)

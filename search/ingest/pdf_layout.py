@@ -160,8 +160,7 @@ def drop_glued(text: str, markers: Sequence[str]) -> str:
 def make_line(frags: Sequence[Fragment]) -> Line | None:
     """One line from its fragments, footnote reference markers dropped: a digit run in a
     smaller font, raised above the baseline of the text just before it on the line."""
-    parts: list[str] = []
-    pieces: list[tuple[Fragment, str]] = []
+    pieces: list[tuple[Fragment, str]] = []  # each fragment kept, with the text it adds
     previous: Fragment | None = None
     dropped: list[str] = []
     bracket = False  # a marker alone was dropped just after "(": its ")" goes too
@@ -169,7 +168,8 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
         text = close_letter_spacing(drop_glued(frag.text, frag.markers))
         dropped += frag.markers
         if bracket and text.startswith(")"):
-            parts[-1], text = parts[-1][:-1], text[1:]
+            before, shown_before = pieces[-1]
+            pieces[-1], text = (before, shown_before[:-1]), text[1:]
         bracket = False
         if previous is not None and frag.size <= previous.size * MARKER_SIZE:
             marker = _MARKER.match(text.lstrip())
@@ -178,13 +178,12 @@ def make_line(frags: Sequence[Fragment]) -> Line | None:
                 text = text.lstrip()[marker.end() :]
                 if not text.strip():
                     # A marker alone: the body text's baseline stays the previous one.
-                    bracket = bool(parts) and parts[-1].endswith("(")
+                    bracket = bool(pieces) and pieces[-1][1].endswith("(")
                     continue
-        parts.append(text)
         pieces.append((frag, text))
         if frag.text.strip():
             previous = frag
-    text = clean("".join(parts))
+    text = clean("".join(said for _, said in pieces))
     shown = [f for f in frags if f.text.strip()]
     if not text or not shown:
         return None

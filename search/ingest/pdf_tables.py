@@ -45,25 +45,20 @@ def cells(pieces: Sequence[tuple[Shown, str]]) -> tuple[tuple[float, str], ...]:
     """A line's pieces (each fragment with the text it adds) grouped into cells: (where the
     cell starts, its text). One cell when no gap is wide enough to part two."""
     out: list[tuple[float, str]] = []
-    end = None
+    end = 0.0  # where the text of the cell so far ends, as estimated
     for fragment, text in pieces:
         if not text.strip():  # a space shown on its own: part of the cell it stands in
             if out:
                 out[-1] = (out[-1][0], out[-1][1] + text)
             continue
-        width = len(text.strip()) * fragment.size * WIDTH_PER_CHAR
-        if out and end is not None:
-            gap = fragment.x - end
-            before = end - out[-1][0]
-            if gap >= max(CELL_GAP * fragment.size, CELL_GAP_SHARE * before):
-                out.append((fragment.x, text))
-                end = fragment.x + width
-                continue
+        right = fragment.x + len(text.strip()) * fragment.size * WIDTH_PER_CHAR
+        parting = max(CELL_GAP * fragment.size, CELL_GAP_SHARE * (end - out[-1][0])) if out else 0
+        if out and fragment.x - end < parting:  # the same cell goes on
             out[-1] = (out[-1][0], out[-1][1] + text)
-            end = max(end, fragment.x + width)
-            continue
-        out.append((fragment.x, text))
-        end = fragment.x + width
+            end = max(end, right)
+        else:
+            out.append((fragment.x, text))
+            end = right
     return tuple((x, " ".join(t.split())) for x, t in out)
 
 
